@@ -1,0 +1,274 @@
+//! JSON vector files of the CLI contracts (see `shared/examples/` in the project docs).
+//! Values are canonical hex strings `"0x..."`.
+
+use crate::curve::{Affine, AffineJson, Curve};
+use crate::error::GoldenError;
+use crate::field::Field;
+use crate::hex::{parse_hex, to_hex};
+use num_bigint::BigUint;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// The one RNG behind every `--seed`: the same seed gives the same vectors on every machine.
+pub fn rng_from_seed(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed)
+}
+
+/// Operand pairs for two-operand field cores (`modadd`, `modmul`):
+/// `{"field": "<preset>"}` or `{"modulus": "0x..."}`, plus `"pairs": [["0x..","0x.."], ...]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairsFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modulus: Option<String>,
+    pub pairs: Vec<(String, String)>,
+}
+
+impl PairsFile {
+    pub fn from_json(text: &str) -> Result<Self, GoldenError> {
+        serde_json::from_str(text)
+            .map_err(|e| GoldenError::BadInput(format!("malformed input JSON: {e}")))
+    }
+
+    pub fn new(field: &Field, pairs: &[(BigUint, BigUint)]) -> Self {
+        let (f, m) = match field.preset_kind() {
+            Some(p) => (Some(p.name().to_string()), None),
+            None => (None, Some(to_hex(field.modulus()))),
+        };
+        PairsFile {
+            field: f,
+            modulus: m,
+            pairs: pairs.iter().map(|(a, b)| (to_hex(a), to_hex(b))).collect(),
+        }
+    }
+
+    /// The field named by the file, or by `field`/`modulus` given on the command line when the
+    /// file names none. When both name one they must agree.
+    pub fn resolve_field(
+        &self,
+        field: Option<&str>,
+        modulus: Option<&str>,
+    ) -> Result<Field, GoldenError> {
+        let from_file = if self.field.is_some() || self.modulus.is_some() {
+            Some(Field::resolve(
+                self.field.as_deref(),
+                self.modulus.as_deref(),
+            )?)
+        } else {
+            None
+        };
+        let from_cli = if field.is_some() || modulus.is_some() {
+            Some(Field::resolve(field, modulus)?)
+        } else {
+            None
+        };
+        match (from_file, from_cli) {
+            (Some(a), Some(b)) if a.modulus() != b.modulus() => Err(GoldenError::BadInput(format!(
+                "the input file names field {} but the command line names {}",
+                a.name(),
+                b.name()
+            ))),
+            (Some(a), _) => Ok(a),
+            (None, Some(b)) => Ok(b),
+            (None, None) => Err(GoldenError::BadInput(
+                "no field given: put \"field\" or \"modulus\" in the input file, or pass --field/--modulus".into(),
+            )),
+        }
+    }
+
+    /// Parses every operand, checking each is below the modulus; errors name the pair index.
+    pub fn parse_pairs(&self, field: &Field) -> Result<Vec<(BigUint, BigUint)>, GoldenError> {
+        self.pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (a, b))| {
+                Ok((
+                    field.parse_element(&format!("pairs[{i}][0]"), a)?,
+                    field.parse_element(&format!("pairs[{i}][1]"), b)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Expected results of `modadd`: one sum and one difference per pair.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModAddExpected {
+    pub sums: Vec<String>,
+    pub differences: Vec<String>,
+}
+
+impl ModAddExpected {
+    pub fn compute(field: &Field, pairs: &[(BigUint, BigUint)]) -> Self {
+        ModAddExpected {
+            sums: pairs
+                .iter()
+                .map(|(a, b)| to_hex(&field.add(a, b)))
+                .collect(),
+            differences: pairs
+                .iter()
+                .map(|(a, b)| to_hex(&field.sub(a, b)))
+                .collect(),
+        }
+    }
+}
+
+/// Expected results of `modmul`: one canonical product a*b mod p per pair.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModMulExpected {
+    pub products: Vec<String>,
+}
+
+impl ModMulExpected {
+    pub fn compute(field: &Field, pairs: &[(BigUint, BigUint)]) -> Self {
+        ModMulExpected {
+            products: pairs
+                .iter()
+                .map(|(a, b)| to_hex(&field.mul(a, b)))
+                .collect(),
+        }
+    }
+}
+
+/// Random operand pairs, uniformly below p.
+pub fn random_pairs(field: &Field, n: usize, seed: u64) -> Vec<(BigUint, BigUint)> {
+    let mut rng = rng_from_seed(seed);
+    (0..n)
+        .map(|_| {
+            (
+                field.random_element(&mut rng),
+                field.random_element(&mut rng),
+            )
+        })
+        .collect()
+}
+
+/// Every ordered pair of the field's edge values (0, 1, p-1, a+b = p, borrow, carry chains...).
+pub fn edge_pairs(field: &Field) -> Vec<(BigUint, BigUint)> {
+    let e = field.edge_values();
+    let mut out = Vec::with_capacity(e.len() * e.len());
+    for a in &e {
+        for b in &e {
+            out.push((a.clone(), b.clone()));
+        }
+    }
+    out
+}
+
+/// MSM input: `{"curve": "bls12-381", "points": [{"x","y"} | "infinity", ...], "scalars": [...]}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MsmFile {
+    pub curve: String,
+    pub points: Vec<AffineJson>,
+    pub scalars: Vec<String>,
+}
+
+impl MsmFile {
+    pub fn from_json(text: &str) -> Result<Self, GoldenError> {
+        serde_json::from_str(text)
+            .map_err(|e| GoldenError::BadInput(format!("malformed input JSON: {e}")))
+    }
+
+    /// Parses and validates: points on the curve and in the subgroup, scalars below r, equal
+    /// lengths. Errors name the offending index.
+    pub fn parse(&self) -> Result<(Curve, Vec<Affine>, Vec<BigUint>), GoldenError> {
+        let curve = Curve::from_name(&self.curve)?;
+        if self.points.len() != self.scalars.len() {
+            return Err(GoldenError::BadInput(format!(
+                "{} points but {} scalars; the lists must have equal length",
+                self.points.len(),
+                self.scalars.len()
+            )));
+        }
+        let mut points = Vec::with_capacity(self.points.len());
+        for (i, p) in self.points.iter().enumerate() {
+            let a = p
+                .to_affine()
+                .map_err(|e| GoldenError::BadInput(format!("points[{i}]: {e}")))?;
+            curve
+                .validate(&a)
+                .map_err(|e| GoldenError::BadInput(format!("points[{i}]: {e}")))?;
+            points.push(a);
+        }
+        let fr = curve.scalar_field();
+        let scalars = self
+            .scalars
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let v = parse_hex(s)
+                    .map_err(|e| GoldenError::BadInput(format!("scalars[{i}]: {e}")))?;
+                fr.check(&format!("scalars[{i}]"), &v)?;
+                Ok(v)
+            })
+            .collect::<Result<Vec<_>, GoldenError>>()?;
+        Ok((curve, points, scalars))
+    }
+}
+
+/// Expected MSM result (affine, canonical).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MsmExpected {
+    pub result: AffineJson,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(name: &str) -> String {
+        let path = format!(
+            "{}/../../shared/examples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn shared_examples_agree_with_golden() {
+        let inp = PairsFile::from_json(&example("modadd-input-custom.json")).unwrap();
+        let f = inp.resolve_field(None, None).unwrap();
+        let exp: ModAddExpected =
+            serde_json::from_str(&example("modadd-expected-custom.json")).unwrap();
+        assert_eq!(
+            ModAddExpected::compute(&f, &inp.parse_pairs(&f).unwrap()),
+            exp
+        );
+
+        let inp = PairsFile::from_json(&example("modmul-input.json")).unwrap();
+        let f = inp.resolve_field(None, None).unwrap();
+        let exp: ModMulExpected = serde_json::from_str(&example("modmul-expected.json")).unwrap();
+        assert_eq!(
+            ModMulExpected::compute(&f, &inp.parse_pairs(&f).unwrap()),
+            exp
+        );
+
+        let inp = MsmFile::from_json(&example("msm-input.json")).unwrap();
+        let (c, p, s) = inp.parse().unwrap();
+        let exp: MsmExpected = serde_json::from_str(&example("msm-expected.json")).unwrap();
+        assert_eq!(AffineJson::from_affine(&c.msm(&p, &s)), exp.result);
+    }
+
+    #[test]
+    fn rejects_out_of_range_and_bad_points() {
+        let f = Field::from_name("bn254-fr").unwrap();
+        let p = to_hex(f.modulus());
+        let file = PairsFile {
+            field: Some("bn254-fr".into()),
+            modulus: None,
+            pairs: vec![("0x1".into(), p)],
+        };
+        let err = file.parse_pairs(&f).unwrap_err().to_string();
+        assert!(err.contains("pairs[0][1]"), "{err}");
+
+        let mut m = MsmFile::from_json(&example("msm-input.json")).unwrap();
+        m.points[1] = AffineJson::Point {
+            x: "0x1".into(),
+            y: "0x2".into(),
+        };
+        let err = m.parse().unwrap_err().to_string();
+        assert!(err.contains("points[1]"), "{err}");
+    }
+}
