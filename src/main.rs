@@ -1,1 +1,479 @@
-fn main() {}
+//! `zkhdl`: generate, simulate and check zero-knowledge-proof accelerator cores.
+//!
+//! Exit codes: 0 success (every result matches golden), 1 a result differs from golden,
+//! 2 bad input or usage, 3 a tool (Verilator, the C++ compiler) failed.
+
+use clap::{Args, Parser, Subcommand};
+use num_bigint::BigUint;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zkhdl_golden::vectors::{
+    random_pairs, rng_from_seed, ModAddExpected, ModMulExpected, MsmExpected, MsmFile, PairsFile,
+};
+use zkhdl_golden::{curve::AffineJson, to_hex, Curve, Field, GoldenError};
+use zkhdl_sim::run::{Gaps, SimOptions};
+use zkhdl_sim::SimError;
+
+#[derive(Parser)]
+#[command(
+    name = "zkhdl",
+    version,
+    about = "RTL generators, Verilator simulation against arkworks, and FPGA flows for ZK-proof accelerators"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a core's Verilog and manifest JSON.
+    Gen {
+        #[command(subcommand)]
+        core: GenCore,
+    },
+    /// Simulate a core's emitted Verilog with Verilator and compare every result with arkworks.
+    Sim {
+        #[command(subcommand)]
+        core: SimCore,
+    },
+    /// Write test vectors and their golden (arkworks) results.
+    Golden {
+        #[command(subcommand)]
+        op: GoldenOp,
+    },
+}
+
+#[derive(Args, Clone)]
+struct FieldArgs {
+    /// Field preset: bls12-381-fq, bls12-381-fr, bn254-fq, bn254-fr, bls12-377-fq, bls12-377-fr.
+    #[arg(long)]
+    field: Option<String>,
+    /// Custom odd prime modulus as hex (0x...), up to 768 bits.
+    #[arg(long)]
+    modulus: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct VectorArgs {
+    /// Number of random vectors.
+    #[arg(long, conflicts_with = "input")]
+    random: Option<usize>,
+    /// Seed for --random (printed when chosen for you).
+    #[arg(long, requires = "random")]
+    seed: Option<u64>,
+    /// JSON input file (see README for the format).
+    #[arg(long)]
+    input: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum GenCore {
+    /// Pipelined modular adder/subtractor.
+    Modadd {
+        #[command(flatten)]
+        field: FieldArgs,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module.
+        #[arg(long, default_value = "zk_modadd")]
+        top: String,
+    },
+}
+
+#[derive(Args, Clone)]
+struct SimArgs {
+    #[command(flatten)]
+    vectors: VectorArgs,
+    /// Print one JSON object instead of a summary.
+    #[arg(long)]
+    json: bool,
+    /// Write a waveform (VCD; FST when the name ends in .fst).
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Hold in_valid low on random cycles with this probability (0 to 0.95).
+    #[arg(long, value_name = "P")]
+    gaps: Option<f64>,
+    /// Verilator --threads for the model.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Build cache folder (default: $ZKHDL_CACHE_DIR or ~/.cache/zkhdl).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum SimCore {
+    /// Modular adder/subtractor: each pair gives a sum and a difference.
+    Modadd {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum GoldenOp {
+    /// Sums and differences of pairs.
+    Modadd(GoldenPairsArgs),
+    /// Products of pairs.
+    Modmul(GoldenPairsArgs),
+    /// Multi-scalar multiplication of (point, scalar) pairs.
+    Msm {
+        /// Curve: bls12-381, bn254, bls12-377 (with --random).
+        #[arg(long)]
+        curve: Option<String>,
+        #[command(flatten)]
+        vectors: VectorArgs,
+        /// Also write the input vectors to this file.
+        #[arg(long)]
+        vectors_out: Option<PathBuf>,
+        /// Write the expected result here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct GoldenPairsArgs {
+    #[command(flatten)]
+    field: FieldArgs,
+    #[command(flatten)]
+    vectors: VectorArgs,
+    /// Also write the input vectors to this file.
+    #[arg(long)]
+    vectors_out: Option<PathBuf>,
+    /// Write the expected results here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// A failure with its exit code; the message is one line.
+struct Failure {
+    code: u8,
+    msg: String,
+}
+
+impl Failure {
+    fn input(msg: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 2,
+            msg: msg.to_string(),
+        }
+    }
+}
+
+impl From<GoldenError> for Failure {
+    fn from(e: GoldenError) -> Self {
+        Failure::input(e)
+    }
+}
+
+impl From<SimError> for Failure {
+    fn from(e: SimError) -> Self {
+        let code = match e {
+            SimError::UnknownPort { .. } | SimError::WidthMismatch { .. } => 2,
+            _ => 3,
+        };
+        Failure {
+            code,
+            msg: e.to_string(),
+        }
+    }
+}
+
+impl From<zkhdl_hdl::HdlError> for Failure {
+    fn from(e: zkhdl_hdl::HdlError) -> Self {
+        Failure::input(e)
+    }
+}
+
+fn main() -> ExitCode {
+    // A bug must still end in one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("zkhdl: internal error{at}: {msg} (please report this with the command line)");
+    }));
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("zkhdl: error: {}", f.msg);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Gen { core } => gen(core),
+        Command::Sim { core } => sim(core),
+        Command::Golden { op } => golden(op),
+    }
+}
+
+fn read_file(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::input(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    std::fs::write(path, text)
+        .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))
+}
+
+/// The seed to use: the given one, or a fresh one that is printed so the run can be replayed.
+fn seed_or_fresh(seed: Option<u64>) -> u64 {
+    seed.unwrap_or_else(|| {
+        let s = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64 % 1_000_000_007);
+        eprintln!("zkhdl: no --seed given, using --seed {s}");
+        s
+    })
+}
+
+/// Field and operand pairs from --input or --random, with --field/--modulus.
+fn load_pairs(
+    field: &FieldArgs,
+    v: &VectorArgs,
+) -> Result<(Field, Vec<(BigUint, BigUint)>, Option<u64>), Failure> {
+    match (&v.input, v.random) {
+        (Some(path), None) => {
+            let file = PairsFile::from_json(&read_file(path)?)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            let f = file.resolve_field(field.field.as_deref(), field.modulus.as_deref())?;
+            let pairs = file
+                .parse_pairs(&f)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            Ok((f, pairs, None))
+        }
+        (None, Some(n)) => {
+            let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
+            let seed = seed_or_fresh(v.seed);
+            Ok((f.clone(), random_pairs(&f, n, seed), Some(seed)))
+        }
+        _ => Err(Failure::input(
+            "give the vectors: --random N [--seed S] or --input FILE",
+        )),
+    }
+}
+
+fn gen(core: GenCore) -> Result<u8, Failure> {
+    match core {
+        GenCore::Modadd { field, out, top } => {
+            let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
+            let mut cfg = zkhdl_hdl::modadd::ModAddConfig::new(f.modulus().clone(), f.name());
+            cfg.top = top;
+            let core = zkhdl_hdl::modadd::generate(&cfg)?;
+            for p in core.write(&out)? {
+                println!("wrote {}", p.display());
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn sim_options(s: &SimArgs, seed: Option<u64>) -> Result<SimOptions, Failure> {
+    let mut opts = SimOptions {
+        trace: s.trace.clone(),
+        progress: !s.json,
+        ..Default::default()
+    };
+    if s.threads == 0 {
+        return Err(Failure::input("--threads must be at least 1"));
+    }
+    opts.build.threads = s.threads;
+    if let Some(d) = &s.cache_dir {
+        opts.build.cache_dir = d.clone();
+    }
+    if let Some(p) = s.gaps {
+        if !(0.0..=0.95).contains(&p) {
+            return Err(Failure::input(
+                "--gaps must be a probability between 0 and 0.95",
+            ));
+        }
+        opts.gaps = Some(Gaps {
+            seed: seed.unwrap_or(0),
+            idle_probability: p,
+        });
+    }
+    Ok(opts)
+}
+
+fn sim(core: SimCore) -> Result<u8, Failure> {
+    match core {
+        SimCore::Modadd { field, sim } => {
+            let (f, pairs, seed) = load_pairs(&field, &sim.vectors)?;
+            let opts = sim_options(&sim, seed)?;
+            let run = zkhdl_sim::modadd::simulate(&f, &pairs, &opts)?;
+            let ok = run.matches_golden();
+            let hex = |v: &[BigUint]| v.iter().map(to_hex).collect::<Vec<_>>();
+            if sim.json {
+                let out = json!({
+                    "core": "modadd",
+                    "field": f.name(),
+                    "modulus": to_hex(f.modulus()),
+                    "n": pairs.len(),
+                    "seed": seed,
+                    "sums": hex(&run.sums),
+                    "differences": hex(&run.differences),
+                    "matches_golden": ok,
+                    "mismatches": run.mismatches.iter().take(20).collect::<Vec<_>>(),
+                    "mismatch_count": run.mismatches.len(),
+                    "stream_errors": run.stream_errors,
+                    "cycles": run.cycles,
+                    "latency": run.latency,
+                    "wall_s": run.wall_s,
+                    "cycles_per_s": run.cycles_per_s(),
+                    "build": run.build,
+                });
+                println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+            } else {
+                println!(
+                    "modadd {} ({} bits): {} pairs, {} operations",
+                    f.name(),
+                    f.bits(),
+                    pairs.len(),
+                    2 * pairs.len()
+                );
+                println!(
+                    "build: {} ({:.2} s verilate, {:.2} s compile) in {}",
+                    if run.build.cache_hit {
+                        "cached"
+                    } else {
+                        "fresh"
+                    },
+                    run.build.verilate_s,
+                    run.build.compile_s,
+                    run.build.dir.display()
+                );
+                println!(
+                    "simulated {} cycles in {:.3} s ({:.0} cycles/s), latency {}",
+                    run.cycles,
+                    run.wall_s,
+                    run.cycles_per_s(),
+                    run.latency
+                );
+                for e in &run.stream_errors {
+                    println!("STREAM ERROR: {e}");
+                }
+                for m in run.mismatches.iter().take(10) {
+                    println!(
+                        "MISMATCH pair {} {}({}, {}): expected {} got {} (cycle {})",
+                        m.index, m.operation, m.inputs[0], m.inputs[1], m.expected, m.got, m.cycle
+                    );
+                }
+                println!(
+                    "{}",
+                    if ok {
+                        "PASS: every result matches golden"
+                    } else {
+                        "FAIL: results differ from golden"
+                    }
+                );
+            }
+            if let Some(t) = &sim.trace {
+                eprintln!("zkhdl: waveform written to {}", t.display());
+            }
+            Ok(if ok { 0 } else { 1 })
+        }
+    }
+}
+
+fn emit(out: &Option<PathBuf>, v: &Value) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(v).expect("json") + "\n";
+    match out {
+        Some(p) => write_file(p, &text),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// Writes the pairs (when asked) and their expected results.
+fn golden_pairs(
+    a: GoldenPairsArgs,
+    expected: impl Fn(&Field, &[(BigUint, BigUint)]) -> Value,
+) -> Result<u8, Failure> {
+    let (f, pairs, _) = load_pairs(&a.field, &a.vectors)?;
+    if let Some(p) = &a.vectors_out {
+        let text = serde_json::to_string_pretty(&PairsFile::new(&f, &pairs)).expect("json");
+        write_file(p, &(text + "\n"))?;
+    }
+    emit(&a.out, &expected(&f, &pairs))?;
+    Ok(0)
+}
+
+fn golden(op: GoldenOp) -> Result<u8, Failure> {
+    match op {
+        GoldenOp::Modadd(a) => golden_pairs(a, |f, p| {
+            serde_json::to_value(ModAddExpected::compute(f, p)).expect("json")
+        }),
+        GoldenOp::Modmul(a) => golden_pairs(a, |f, p| {
+            serde_json::to_value(ModMulExpected::compute(f, p)).expect("json")
+        }),
+        GoldenOp::Msm {
+            curve,
+            vectors,
+            vectors_out,
+            out,
+        } => {
+            let (c, points, scalars) = match (&vectors.input, vectors.random) {
+                (Some(path), None) => {
+                    let file = MsmFile::from_json(&read_file(path)?)
+                        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+                    file.parse()
+                        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?
+                }
+                (None, Some(n)) => {
+                    let c = Curve::from_name(curve.as_deref().unwrap_or("bls12-381"))?;
+                    let mut rng = rng_from_seed(seed_or_fresh(vectors.seed));
+                    let points: Vec<_> = (0..n).map(|_| c.random_point(&mut rng)).collect();
+                    let scalars: Vec<_> = (0..n)
+                        .map(|_| c.scalar_field().random_element(&mut rng))
+                        .collect();
+                    (c, points, scalars)
+                }
+                _ => {
+                    return Err(Failure::input(
+                        "give the vectors: --random N [--seed S] or --input FILE",
+                    ))
+                }
+            };
+            if let Some(p) = &vectors_out {
+                let file = MsmFile {
+                    curve: c.name().into(),
+                    points: points.iter().map(AffineJson::from_affine).collect(),
+                    scalars: scalars.iter().map(to_hex).collect(),
+                };
+                write_file(
+                    p,
+                    &(serde_json::to_string_pretty(&file).expect("json") + "\n"),
+                )?;
+            }
+            let r = MsmExpected {
+                result: AffineJson::from_affine(&c.msm(&points, &scalars)),
+            };
+            emit(&out, &serde_json::to_value(r).expect("json"))?;
+            Ok(0)
+        }
+    }
+}

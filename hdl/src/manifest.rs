@@ -1,0 +1,58 @@
+//! The manifest that travels with every generated core: what a testbench, a synthesis script or
+//! an integrator needs to know without reading the Verilog.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Input,
+    Output,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortSpec {
+    pub name: String,
+    pub direction: Direction,
+    pub width: usize,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Core kind, e.g. `modadd`.
+    pub core: String,
+    /// Name of the top Verilog module.
+    pub top: String,
+    /// Verilog files, relative to the manifest.
+    pub files: Vec<String>,
+    /// Rising-edge clock input.
+    pub clock: String,
+    /// Synchronous, active-high reset input: clears the valid pipeline.
+    pub reset: String,
+    pub ports: Vec<PortSpec>,
+    /// Cycles from an accepted input to its result on the outputs.
+    pub latency: usize,
+    /// Cycles between two accepted inputs (1 = fully pipelined).
+    pub initiation_interval: usize,
+    /// How data moves: which signals qualify inputs and outputs.
+    pub handshake: String,
+    /// The arithmetic the core computes, with the domain of its inputs.
+    pub arithmetic: String,
+    /// The modulus (canonical hex) and the field name, where the core has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modulus: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Tile multipliers (DSP blocks) the core instantiates.
+    pub tiles: usize,
+    /// The generator's configuration, as given.
+    pub config: serde_json::Value,
+    pub generator: String,
+}
+
+impl Manifest {
+    pub fn port(&self, name: &str) -> Option<&PortSpec> {
+        self.ports.iter().find(|p| p.name == name)
+    }
+}

@@ -1,0 +1,128 @@
+//! The DSP tile multiplier primitive: an unsigned A x B product with registered operands and a
+//! registered product (latency 2), written as its own Verilog so that synthesis maps it to one
+//! DSP block (SB_MAC16, MULT18X18D, DSP48E2, Intel 27x27). rust-hdl's own `*` exists only for
+//! 16x16 bits; this primitive has a Rust simulation model for any shape up to 32x32.
+
+use rust_hdl::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Tile shapes of common DSP blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TileShape {
+    /// iCE40 SB_MAC16.
+    #[serde(rename = "16x16")]
+    T16x16,
+    /// ECP5 MULT18X18D.
+    #[serde(rename = "18x18")]
+    T18x18,
+    /// Xilinx DSP48E2 (unsigned use of its 27x18 signed multiplier).
+    #[serde(rename = "26x17")]
+    T26x17,
+    /// Intel variable-precision DSP.
+    #[serde(rename = "27x27")]
+    T27x27,
+}
+
+impl TileShape {
+    pub const ALL: [TileShape; 4] = [
+        TileShape::T16x16,
+        TileShape::T18x18,
+        TileShape::T26x17,
+        TileShape::T27x27,
+    ];
+
+    /// Operand widths (a, b).
+    pub fn widths(self) -> (usize, usize) {
+        match self {
+            TileShape::T16x16 => (16, 16),
+            TileShape::T18x18 => (18, 18),
+            TileShape::T26x17 => (26, 17),
+            TileShape::T27x27 => (27, 27),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TileShape::T16x16 => "16x16",
+            TileShape::T18x18 => "18x18",
+            TileShape::T26x17 => "26x17",
+            TileShape::T27x27 => "27x27",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == s)
+    }
+
+    /// Bit-accurate model of one tile: operands are truncated to the tile's widths, as the
+    /// hardware ports do.
+    pub fn model(self, a: u64, b: u64) -> u64 {
+        let (wa, wb) = self.widths();
+        (a & ((1 << wa) - 1)) * (b & ((1 << wb) - 1))
+    }
+
+    /// Cycles from operands to product.
+    pub const LATENCY: usize = 2;
+}
+
+/// One registered A x B -> P tile (P = A + B). Latency [`TileShape::LATENCY`] cycles.
+#[derive(Clone, Debug, LogicBlock)]
+pub struct TileMul<const A: usize, const B: usize, const P: usize> {
+    pub clock: Signal<In, Clock>,
+    pub a: Signal<In, Bits<A>>,
+    pub b: Signal<In, Bits<B>>,
+    pub p: Signal<Out, Bits<P>>,
+    a_r: Signal<Local, Bits<A>>,
+    b_r: Signal<Local, Bits<B>>,
+}
+
+impl<const A: usize, const B: usize, const P: usize> Default for TileMul<A, B, P> {
+    fn default() -> Self {
+        assert_eq!(P, A + B, "tile product width must be A + B");
+        assert!(A <= 32 && B <= 32, "tile operands are at most 32 bits");
+        Self {
+            clock: Default::default(),
+            a: Default::default(),
+            b: Default::default(),
+            p: Default::default(),
+            a_r: Default::default(),
+            b_r: Default::default(),
+        }
+    }
+}
+
+impl<const A: usize, const B: usize, const P: usize> Logic for TileMul<A, B, P> {
+    /// Simulation model for rust-hdl's simulator: the product of the registered operands.
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            let prod = self.a_r.val().to_u64() * self.b_r.val().to_u64();
+            self.p.next = Bits::<P>::from(prod);
+            self.a_r.next = self.a.val();
+            self.b_r.next = self.b.val();
+        }
+    }
+
+    fn connect(&mut self) {
+        self.p.connect();
+        self.a_r.connect();
+        self.b_r.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(format!(
+            "\
+// {A}x{B} unsigned tile: registered operands and product, maps to one DSP block.
+initial begin
+   a_r = 0;
+   b_r = 0;
+   p = 0;
+end
+always @(posedge clock) begin
+   a_r <= a;
+   b_r <= b;
+   p <= a_r * b_r;
+end
+"
+        ))
+    }
+}
