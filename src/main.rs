@@ -102,6 +102,15 @@ struct SimArgs {
     /// Build cache folder (default: $ZKHDL_CACHE_DIR or ~/.cache/zkhdl).
     #[arg(long)]
     cache_dir: Option<PathBuf>,
+    /// Simulator: verilator (fast, cached builds) or iverilog (independent cross-check).
+    #[arg(long, value_enum, default_value_t = Simulator::Verilator)]
+    simulator: Simulator,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Simulator {
+    Verilator,
+    Iverilog,
 }
 
 #[derive(Subcommand)]
@@ -322,12 +331,22 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
         SimCore::Modadd { field, sim } => {
             let (f, pairs, seed) = load_pairs(&field, &sim.vectors)?;
             let opts = sim_options(&sim, seed)?;
-            let run = zkhdl_sim::modadd::simulate(&f, &pairs, &opts)?;
+            if sim.simulator == Simulator::Iverilog && sim.trace.is_some() {
+                return Err(Failure::input("--trace needs --simulator verilator"));
+            }
+            let run = match sim.simulator {
+                Simulator::Verilator => zkhdl_sim::modadd::simulate(&f, &pairs, &opts)?,
+                Simulator::Iverilog => zkhdl_sim::modadd::simulate_iverilog(&f, &pairs, &opts)?,
+            };
             let ok = run.matches_golden();
             let hex = |v: &[BigUint]| v.iter().map(to_hex).collect::<Vec<_>>();
             if sim.json {
                 let out = json!({
                     "core": "modadd",
+                    "simulator": match sim.simulator {
+                        Simulator::Verilator => "verilator",
+                        Simulator::Iverilog => "iverilog",
+                    },
                     "field": f.name(),
                     "modulus": to_hex(f.modulus()),
                     "n": pairs.len(),
@@ -353,17 +372,15 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
                     pairs.len(),
                     2 * pairs.len()
                 );
-                println!(
-                    "build: {} ({:.2} s verilate, {:.2} s compile) in {}",
-                    if run.build.cache_hit {
-                        "cached"
-                    } else {
-                        "fresh"
-                    },
-                    run.build.verilate_s,
-                    run.build.compile_s,
-                    run.build.dir.display()
-                );
+                if let Some(b) = &run.build {
+                    println!(
+                        "build: {} ({:.2} s verilate, {:.2} s compile) in {}",
+                        if b.cache_hit { "cached" } else { "fresh" },
+                        b.verilate_s,
+                        b.compile_s,
+                        b.dir.display()
+                    );
+                }
                 println!(
                     "simulated {} cycles in {:.3} s ({:.0} cycles/s), latency {}",
                     run.cycles,

@@ -23,7 +23,8 @@ pub struct PairsFile {
     pub field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modulus: Option<String>,
-    pub pairs: Vec<(String, String)>,
+    /// Each entry must hold exactly two values; [`PairsFile::parse_pairs`] checks.
+    pub pairs: Vec<Vec<String>>,
 }
 
 impl PairsFile {
@@ -40,7 +41,10 @@ impl PairsFile {
         PairsFile {
             field: f,
             modulus: m,
-            pairs: pairs.iter().map(|(a, b)| (to_hex(a), to_hex(b))).collect(),
+            pairs: pairs
+                .iter()
+                .map(|(a, b)| vec![to_hex(a), to_hex(b)])
+                .collect(),
         }
     }
 
@@ -83,7 +87,13 @@ impl PairsFile {
         self.pairs
             .iter()
             .enumerate()
-            .map(|(i, (a, b))| {
+            .map(|(i, pair)| {
+                let [a, b] = pair.as_slice() else {
+                    return Err(GoldenError::BadInput(format!(
+                        "pairs[{i}] has {} values; each pair needs exactly two",
+                        pair.len()
+                    )));
+                };
                 Ok((
                     field.parse_element(&format!("pairs[{i}][0]"), a)?,
                     field.parse_element(&format!("pairs[{i}][1]"), b)?,

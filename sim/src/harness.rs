@@ -60,6 +60,17 @@ pub enum SimError {
         dir: &'static str,
         what: &'static str,
     },
+    #[error("{tool} not found on PATH: install it with `{install}` (or run ./setup.sh)")]
+    ToolMissing {
+        tool: &'static str,
+        install: &'static str,
+    },
+    #[error("output {port} is undefined (x/z: {value}) after cycle {cycle}")]
+    Undefined {
+        port: String,
+        cycle: u64,
+        value: String,
+    },
     #[error("tracing is off in this build: rebuild with a trace format to write {0}")]
     TracingNotBuilt(PathBuf),
     #[error("{path}: {source}")]
@@ -206,6 +217,13 @@ fn first_error(log: &str) -> String {
         .unwrap_or("(empty log)")
         .trim()
         .to_string()
+}
+
+/// Distinct for every build in flight on this machine: process id and a per-process counter.
+fn unique_suffix() -> String {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{n}", std::process::id())
 }
 
 /// A command as a shell line, for logs (without the environment).
@@ -500,7 +518,7 @@ fn runtime_objects(
     let root = verilator_root()?.join("include");
     let tmp = opts
         .cache_dir
-        .join(format!(".runtime-{}-{}", &key[..16], std::process::id()));
+        .join(format!(".runtime-{}-{}", &key[..16], unique_suffix()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
     let sources: Vec<PathBuf> = globals

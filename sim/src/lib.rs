@@ -9,6 +9,7 @@
 //! every result with arkworks.
 
 pub mod harness;
+pub mod iverilog;
 pub mod modadd;
 pub mod run;
 
