@@ -44,19 +44,37 @@ fn assert_bad_input(args: &[&str], needle: &str) {
     let o = zkhdl(args);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{args:?}: stderr {err}");
-    assert!(err.contains(needle), "{args:?}: {err:?} should mention {needle:?}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: {err:?} should mention {needle:?}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
 }
 
 #[test]
 fn sim_modadd_matches_the_shared_example() {
-    let o = zkhdl(&["sim", "modadd", "--input", &example("modadd-input-custom.json"), "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = zkhdl(&[
+        "sim",
+        "modadd",
+        "--input",
+        &example("modadd-input-custom.json"),
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let got = stdout_json(&o);
-    let want: Value =
-        serde_json::from_str(&std::fs::read_to_string(example("modadd-expected-custom.json")).unwrap())
-            .unwrap();
+    let want: Value = serde_json::from_str(
+        &std::fs::read_to_string(example("modadd-expected-custom.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(got["sums"], want["sums"]);
     assert_eq!(got["differences"], want["differences"]);
     assert_eq!(got["matches_golden"], true);
@@ -67,8 +85,15 @@ fn sim_modadd_matches_the_shared_example() {
 
 #[test]
 fn sim_modadd_random_json_contract() {
-    let o = zkhdl(&["sim", "modadd", "--field", "bn254-fr", "--random", "300", "--seed", "5", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = zkhdl(&[
+        "sim", "modadd", "--field", "bn254-fr", "--random", "300", "--seed", "5", "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v = stdout_json(&o);
     assert_eq!(v["sums"].as_array().unwrap().len(), 300);
     assert_eq!(v["differences"].as_array().unwrap().len(), 300);
@@ -78,23 +103,46 @@ fn sim_modadd_random_json_contract() {
     let d = tmp("golden");
     let vec_path = d.join("v.json");
     let o = zkhdl(&[
-        "golden", "modadd", "--field", "bn254-fr", "--random", "300", "--seed", "5",
-        "--vectors-out", vec_path.to_str().unwrap(),
+        "golden",
+        "modadd",
+        "--field",
+        "bn254-fr",
+        "--random",
+        "300",
+        "--seed",
+        "5",
+        "--vectors-out",
+        vec_path.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0));
     let expected = stdout_json(&o);
     assert_eq!(expected["sums"], v["sums"]);
     assert_eq!(expected["differences"], v["differences"]);
-    let o = zkhdl(&["sim", "modadd", "--input", vec_path.to_str().unwrap(), "--json"]);
+    let o = zkhdl(&[
+        "sim",
+        "modadd",
+        "--input",
+        vec_path.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(stdout_json(&o)["sums"], v["sums"]);
 }
 
 #[test]
 fn sim_modadd_custom_modulus_on_command_line() {
     let d = tmp("custom");
-    let f = write(&d, "in.json", r#"{"pairs": [["0x0", "0x0"], ["0x5", "0x7"]]}"#);
+    let f = write(
+        &d,
+        "in.json",
+        r#"{"pairs": [["0x0", "0x0"], ["0x5", "0x7"]]}"#,
+    );
     let o = zkhdl(&["sim", "modadd", "--modulus", "0xb", "--input", &f, "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v = stdout_json(&o);
     assert_eq!(v["sums"], serde_json::json!(["0x0", "0x1"]));
     assert_eq!(v["differences"], serde_json::json!(["0x0", "0x9"]));
@@ -105,27 +153,69 @@ fn sim_modadd_iverilog_and_trace() {
     let d = tmp("trace");
     let vcd = d.join("w.vcd");
     let o = zkhdl(&[
-        "sim", "modadd", "--field", "bls12-381-fq", "--random", "20", "--seed", "2",
-        "--trace", vcd.to_str().unwrap(),
+        "sim",
+        "modadd",
+        "--field",
+        "bls12-381-fq",
+        "--random",
+        "20",
+        "--seed",
+        "2",
+        "--trace",
+        vcd.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(std::fs::read_to_string(&vcd).unwrap().contains("$enddefinitions"));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(std::fs::read_to_string(&vcd)
+        .unwrap()
+        .contains("$enddefinitions"));
     let o = zkhdl(&[
-        "sim", "modadd", "--field", "bls12-381-fq", "--random", "20", "--seed", "2",
-        "--simulator", "iverilog", "--json",
+        "sim",
+        "modadd",
+        "--field",
+        "bls12-381-fq",
+        "--random",
+        "20",
+        "--seed",
+        "2",
+        "--simulator",
+        "iverilog",
+        "--json",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(stdout_json(&o)["matches_golden"], true);
 }
 
 #[test]
 fn gen_modadd_writes_verilog_and_manifest() {
     let d = tmp("gen");
-    let o = zkhdl(&["gen", "modadd", "--field", "bls12-381-fq", "--out", d.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = zkhdl(&[
+        "gen",
+        "modadd",
+        "--field",
+        "bls12-381-fq",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v = std::fs::read_to_string(d.join("zk_modadd.v")).unwrap();
     assert!(v.contains("module zk_modadd("));
-    let m: Value = serde_json::from_str(&std::fs::read_to_string(d.join("zk_modadd.json")).unwrap()).unwrap();
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("zk_modadd.json")).unwrap()).unwrap();
     assert_eq!(m["top"], "zk_modadd");
     assert_eq!(m["latency"], 2);
     assert_eq!(m["clock"], "clock");
@@ -134,8 +224,15 @@ fn gen_modadd_writes_verilog_and_manifest() {
     // Every manifest port is declared in the Verilog with its width.
     for p in ports {
         let (name, width) = (p["name"].as_str().unwrap(), p["width"].as_u64().unwrap());
-        let decl = if width == 1 { format!(" {name};") } else { format!("[{}:0] {name};", width - 1) };
-        assert!(v.contains(&decl), "port {name} ({width} bits) not declared as expected");
+        let decl = if width == 1 {
+            format!(" {name};")
+        } else {
+            format!("[{}:0] {name};", width - 1)
+        };
+        assert!(
+            v.contains(&decl),
+            "port {name} ({width} bits) not declared as expected"
+        );
     }
 }
 
@@ -144,41 +241,94 @@ fn bad_inputs_get_one_line_and_exit_code_2() {
     let d = tmp("bad");
     let p381 = "0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab";
     let cases = [
-        (format!(r#"{{"field": "bls12-381-fq", "pairs": [["0x1", "{p381}"]]}}"#), "not below the modulus"),
-        (r#"{"field": "bls12-381-fq", "pairs": [["0x1", "0xzz"]]}"#.to_string(), "bad hex"),
-        (r#"{"field": "bls12-381-fq", "pairs": [["1", "2"]]}"#.to_string(), "0x"),
-        (r#"{"modulus": "0xf", "pairs": [["0x1", "0x2"]]}"#.to_string(), "not prime"),
+        (
+            format!(r#"{{"field": "bls12-381-fq", "pairs": [["0x1", "{p381}"]]}}"#),
+            "not below the modulus",
+        ),
+        (
+            r#"{"field": "bls12-381-fq", "pairs": [["0x1", "0xzz"]]}"#.to_string(),
+            "bad hex",
+        ),
+        (
+            r#"{"field": "bls12-381-fq", "pairs": [["1", "2"]]}"#.to_string(),
+            "0x",
+        ),
+        (
+            r#"{"modulus": "0xf", "pairs": [["0x1", "0x2"]]}"#.to_string(),
+            "not prime",
+        ),
         (r#"{"modulus": "0x10", "pairs": []}"#.to_string(), "even"),
-        (r#"{"field": "nope", "pairs": []}"#.to_string(), "unknown field"),
-        (r#"{"field": "bls12-381-fq", "pairs": [["0x1"]"#.to_string(), "malformed"),
-        (r#"{"field": "bls12-381-fq", "pairs": [["0x1", "0x2", "0x3"]]}"#.to_string(), "exactly two"),
+        (
+            r#"{"field": "nope", "pairs": []}"#.to_string(),
+            "unknown field",
+        ),
+        (
+            r#"{"field": "bls12-381-fq", "pairs": [["0x1"]"#.to_string(),
+            "malformed",
+        ),
+        (
+            r#"{"field": "bls12-381-fq", "pairs": [["0x1", "0x2", "0x3"]]}"#.to_string(),
+            "exactly two",
+        ),
         (r#"{"pairs": [["0x1", "0x2"]]}"#.to_string(), "no field"),
     ];
     for (i, (text, needle)) in cases.iter().enumerate() {
         let f = write(&d, &format!("bad{i}.json"), text);
         assert_bad_input(&["sim", "modadd", "--input", &f, "--json"], needle);
     }
-    assert_bad_input(&["sim", "modadd", "--field", "nope", "--random", "3"], "unknown field");
-    assert_bad_input(&["sim", "modadd", "--modulus", "0x15", "--random", "3"], "not prime");
-    assert_bad_input(&["sim", "modadd", "--modulus", "zz", "--random", "3"], "bad hex");
+    assert_bad_input(
+        &["sim", "modadd", "--field", "nope", "--random", "3"],
+        "unknown field",
+    );
+    assert_bad_input(
+        &["sim", "modadd", "--modulus", "0x15", "--random", "3"],
+        "not prime",
+    );
+    assert_bad_input(
+        &["sim", "modadd", "--modulus", "zz", "--random", "3"],
+        "bad hex",
+    );
     assert_bad_input(&["sim", "modadd", "--field", "bn254-fr"], "--random");
-    assert_bad_input(&["sim", "modadd", "--input", "/nonexistent/in.json"], "cannot read");
+    assert_bad_input(
+        &["sim", "modadd", "--input", "/nonexistent/in.json"],
+        "cannot read",
+    );
     let big = format!("0x{}", "f".repeat(200));
-    assert_bad_input(&["gen", "modadd", "--modulus", &big, "--out", d.to_str().unwrap()], "limit is 768");
+    assert_bad_input(
+        &[
+            "gen",
+            "modadd",
+            "--modulus",
+            &big,
+            "--out",
+            d.to_str().unwrap(),
+        ],
+        "limit is 768",
+    );
     // The file and the command line name different fields.
     let f = write(&d, "mixed.json", r#"{"field": "bn254-fr", "pairs": []}"#);
-    assert_bad_input(&["sim", "modadd", "--field", "bn254-fq", "--input", &f], "bn254-fq");
+    assert_bad_input(
+        &["sim", "modadd", "--field", "bn254-fq", "--input", &f],
+        "bn254-fq",
+    );
 }
 
 #[test]
 fn golden_msm_matches_the_shared_example() {
     let o = zkhdl(&["golden", "msm", "--input", &example("msm-input.json")]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let want: Value =
-        serde_json::from_str(&std::fs::read_to_string(example("msm-expected.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(example("msm-expected.json")).unwrap())
+            .unwrap();
     assert_eq!(stdout_json(&o), want);
     let o = zkhdl(&["golden", "modmul", "--input", &example("modmul-input.json")]);
     let want: Value =
-        serde_json::from_str(&std::fs::read_to_string(example("modmul-expected.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(example("modmul-expected.json")).unwrap())
+            .unwrap();
     assert_eq!(stdout_json(&o), want);
 }

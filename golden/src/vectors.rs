@@ -268,7 +268,7 @@ mod tests {
         let file = PairsFile {
             field: Some("bn254-fr".into()),
             modulus: None,
-            pairs: vec![("0x1".into(), p)],
+            pairs: vec![vec!["0x1".into(), p]],
         };
         let err = file.parse_pairs(&f).unwrap_err().to_string();
         assert!(err.contains("pairs[0][1]"), "{err}");
