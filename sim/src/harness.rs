@@ -219,6 +219,18 @@ fn first_error(log: &str) -> String {
         .to_string()
 }
 
+/// The lock for one cache key.
+fn build_lock(key: &str) -> std::sync::Arc<std::sync::Mutex<()>> {
+    static LOCKS: std::sync::OnceLock<
+        std::sync::Mutex<HashMap<String, std::sync::Arc<std::sync::Mutex<()>>>>,
+    > = std::sync::OnceLock::new();
+    let mut map = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    map.entry(key.to_string()).or_default().clone()
+}
+
 /// Distinct for every build in flight on this machine: process id and a per-process counter.
 fn unique_suffix() -> String {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -268,6 +280,10 @@ pub fn build(design: &Design, opts: &BuildOptions) -> Result<(Model, BuildReport
         .join(format!("{}-{}", design.top, &key[..16]));
     let lib_path = dir.join("libzkmodel.so");
 
+    // One build per design at a time in this process: a second thread asking for the same
+    // design waits and then finds it cached (two compiles on two cores would only slow both).
+    let key_lock = build_lock(&key);
+    let _guard = key_lock.lock().unwrap_or_else(|e| e.into_inner());
     let mut report = BuildReport {
         cache_hit: true,
         verilate_s: 0.0,
@@ -284,7 +300,7 @@ pub fn build(design: &Design, opts: &BuildOptions) -> Result<(Model, BuildReport
             ".{}-{}-{}",
             design.top,
             &key[..16],
-            std::process::id()
+            unique_suffix()
         ));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
@@ -510,6 +526,8 @@ fn runtime_objects(
         compiler.identity
     ));
     let key = hex_digest(h);
+    let lock = build_lock(&format!("runtime-{key}"));
+    let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
     let dir = opts.cache_dir.join(format!("runtime-{}", &key[..16]));
     let objects: Vec<PathBuf> = globals.iter().map(|g| dir.join(format!("{g}.o"))).collect();
     if objects.iter().all(|o| o.exists()) {
