@@ -68,8 +68,62 @@ struct VectorArgs {
     input: Option<PathBuf>,
 }
 
+/// Options of a `modmul` core.
+#[derive(Args, Clone)]
+struct ModMulArgs {
+    /// Architecture: pipelined (a pair per cycle) or iterative (few tiles, many cycles).
+    #[arg(long, default_value = "pipelined")]
+    arch: String,
+    /// Tile shape: 16x16 (iCE40), 18x18 (ECP5), 26x17 (DSP48E2), 27x27 (Intel).
+    #[arg(long, default_value = "26x17")]
+    tile: String,
+    /// Karatsuba-Ofman levels, 0 to 4 (each taken only where it saves tiles).
+    #[arg(long, default_value_t = 3)]
+    karatsuba: usize,
+    /// Tiles of the iterative architecture.
+    #[arg(long, default_value_t = 4)]
+    tiles: usize,
+}
+
+impl ModMulArgs {
+    fn config(&self, f: &Field) -> Result<zkhdl_hdl::modmul::ModMulConfig, Failure> {
+        use zkhdl_hdl::modmul::Architecture;
+        use zkhdl_hdl::tile::TileShape;
+        let mut c = zkhdl_hdl::modmul::ModMulConfig::new(f.modulus().clone(), f.name());
+        c.architecture = Architecture::parse(&self.arch).ok_or_else(|| {
+            Failure::input(format!(
+                "unknown --arch {:?}: use pipelined or iterative",
+                self.arch
+            ))
+        })?;
+        c.tile = TileShape::parse(&self.tile).ok_or_else(|| {
+            Failure::input(format!(
+                "unknown --tile {:?}: use 16x16, 18x18, 26x17 or 27x27",
+                self.tile
+            ))
+        })?;
+        c.karatsuba = self.karatsuba;
+        c.iterative_tiles = self.tiles;
+        c.validate()?;
+        Ok(c)
+    }
+}
+
 #[derive(Subcommand)]
 enum GenCore {
+    /// Montgomery modular multiplier.
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        opts: ModMulArgs,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module.
+        #[arg(long, default_value = "zk_modmul")]
+        top: String,
+    },
     /// Pipelined modular adder/subtractor.
     Modadd {
         #[command(flatten)]
@@ -113,8 +167,27 @@ enum Simulator {
     Iverilog,
 }
 
+impl Simulator {
+    fn name(self) -> &'static str {
+        match self {
+            Simulator::Verilator => "verilator",
+            Simulator::Iverilog => "iverilog",
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum SimCore {
+    /// Montgomery modular multiplier: products of canonical pairs (converted to and from the
+    /// Montgomery domain by the simulator).
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        opts: ModMulArgs,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
     /// Modular adder/subtractor: each pair gives a sum and a difference.
     Modadd {
         #[command(flatten)]
@@ -286,6 +359,29 @@ fn load_pairs(
 
 fn gen(core: GenCore) -> Result<u8, Failure> {
     match core {
+        GenCore::Modmul {
+            field,
+            opts,
+            out,
+            top,
+        } => {
+            let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
+            let mut cfg = opts.config(&f)?;
+            cfg.top = top;
+            let core = zkhdl_hdl::modmul::generate(&cfg)?;
+            for p in core.write(&out)? {
+                println!("wrote {}", p.display());
+            }
+            println!(
+                "{}: {} tiles ({}), latency {}, initiation interval {}",
+                core.manifest.top,
+                core.manifest.tiles,
+                cfg.tile.name(),
+                core.manifest.latency,
+                core.manifest.initiation_interval
+            );
+            Ok(0)
+        }
         GenCore::Modadd { field, out, top } => {
             let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
             let mut cfg = zkhdl_hdl::modadd::ModAddConfig::new(f.modulus().clone(), f.name());
@@ -328,6 +424,71 @@ fn sim_options(s: &SimArgs, seed: Option<u64>) -> Result<SimOptions, Failure> {
 
 fn sim(core: SimCore) -> Result<u8, Failure> {
     match core {
+        SimCore::Modmul { field, opts, sim } => {
+            let (f, pairs, seed) = load_pairs(&field, &sim.vectors)?;
+            let cfg = opts.config(&f)?;
+            let sopts = sim_options(&sim, seed)?;
+            if sim.simulator == Simulator::Iverilog && sim.trace.is_some() {
+                return Err(Failure::input("--trace needs --simulator verilator"));
+            }
+            let run = match sim.simulator {
+                Simulator::Verilator => zkhdl_sim::modmul::simulate(&cfg, &f, &pairs, &sopts)?,
+                Simulator::Iverilog => {
+                    zkhdl_sim::modmul::simulate_iverilog(&cfg, &f, &pairs, &sopts)?
+                }
+            };
+            let ok = run.matches_golden();
+            if sim.json {
+                let out = json!({
+                    "core": "modmul",
+                    "simulator": sim.simulator.name(),
+                    "field": f.name(),
+                    "modulus": to_hex(f.modulus()),
+                    "architecture": opts.arch,
+                    "tile": cfg.tile.name(),
+                    "karatsuba": cfg.karatsuba,
+                    "montgomery_r_bits": run.r_bits,
+                    "n": pairs.len(),
+                    "seed": seed,
+                    "products": run.products.iter().map(to_hex).collect::<Vec<_>>(),
+                    "matches_golden": ok,
+                    "mismatches": run.mismatches.iter().take(20).collect::<Vec<_>>(),
+                    "mismatch_count": run.mismatches.len(),
+                    "stream_errors": run.stream_errors,
+                    "cycles": run.cycles,
+                    "latency": run.latency,
+                    "initiation_interval": run.initiation_interval,
+                    "tiles": run.tiles,
+                    "wall_s": run.wall_s,
+                    "cycles_per_s": run.cycles_per_s(),
+                    "build": run.build,
+                });
+                println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+            } else {
+                println!(
+                    "modmul {} ({} bits, R = 2^{}), {} {} tiles x{}, Karatsuba {}: {} pairs",
+                    f.name(),
+                    f.bits(),
+                    run.r_bits,
+                    opts.arch,
+                    cfg.tile.name(),
+                    run.tiles,
+                    cfg.karatsuba,
+                    pairs.len()
+                );
+                print_build(&run.build);
+                println!(
+                    "simulated {} cycles in {:.3} s ({:.0} cycles/s), latency {}, initiation interval {}",
+                    run.cycles,
+                    run.wall_s,
+                    run.cycles_per_s(),
+                    run.latency,
+                    run.initiation_interval
+                );
+                print_verdict(ok, &run.stream_errors, &run.mismatches);
+            }
+            Ok(if ok { 0 } else { 1 })
+        }
         SimCore::Modadd { field, sim } => {
             let (f, pairs, seed) = load_pairs(&field, &sim.vectors)?;
             let opts = sim_options(&sim, seed)?;
@@ -343,10 +504,7 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
             if sim.json {
                 let out = json!({
                     "core": "modadd",
-                    "simulator": match sim.simulator {
-                        Simulator::Verilator => "verilator",
-                        Simulator::Iverilog => "iverilog",
-                    },
+                    "simulator": sim.simulator.name(),
                     "field": f.name(),
                     "modulus": to_hex(f.modulus()),
                     "n": pairs.len(),
@@ -372,15 +530,7 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
                     pairs.len(),
                     2 * pairs.len()
                 );
-                if let Some(b) = &run.build {
-                    println!(
-                        "build: {} ({:.2} s verilate, {:.2} s compile) in {}",
-                        if b.cache_hit { "cached" } else { "fresh" },
-                        b.verilate_s,
-                        b.compile_s,
-                        b.dir.display()
-                    );
-                }
+                print_build(&run.build);
                 println!(
                     "simulated {} cycles in {:.3} s ({:.0} cycles/s), latency {}",
                     run.cycles,
@@ -388,23 +538,7 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
                     run.cycles_per_s(),
                     run.latency
                 );
-                for e in &run.stream_errors {
-                    println!("STREAM ERROR: {e}");
-                }
-                for m in run.mismatches.iter().take(10) {
-                    println!(
-                        "MISMATCH pair {} {}({}, {}): expected {} got {} (cycle {})",
-                        m.index, m.operation, m.inputs[0], m.inputs[1], m.expected, m.got, m.cycle
-                    );
-                }
-                println!(
-                    "{}",
-                    if ok {
-                        "PASS: every result matches golden"
-                    } else {
-                        "FAIL: results differ from golden"
-                    }
-                );
+                print_verdict(ok, &run.stream_errors, &run.mismatches);
             }
             if let Some(t) = &sim.trace {
                 eprintln!("zkhdl: waveform written to {}", t.display());
@@ -412,6 +546,43 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
             Ok(if ok { 0 } else { 1 })
         }
     }
+}
+
+fn print_build(b: &Option<zkhdl_sim::BuildReport>) {
+    if let Some(b) = b {
+        println!(
+            "build: {} ({:.2} s verilate, {:.2} s compile) in {}",
+            if b.cache_hit { "cached" } else { "fresh" },
+            b.verilate_s,
+            b.compile_s,
+            b.dir.display()
+        );
+    }
+}
+
+fn print_verdict(ok: bool, stream_errors: &[String], mismatches: &[zkhdl_sim::run::Mismatch]) {
+    for e in stream_errors {
+        println!("STREAM ERROR: {e}");
+    }
+    for m in mismatches.iter().take(10) {
+        println!(
+            "MISMATCH #{} {}({}): expected {} got {} (cycle {})",
+            m.index,
+            m.operation,
+            m.inputs.join(", "),
+            m.expected,
+            m.got,
+            m.cycle
+        );
+    }
+    println!(
+        "{}",
+        if ok {
+            "PASS: every result matches golden"
+        } else {
+            "FAIL: results differ from golden"
+        }
+    );
 }
 
 fn emit(out: &Option<PathBuf>, v: &Value) -> Result<(), Failure> {

@@ -5,8 +5,12 @@
 //! This crate knows nothing of simulation or synthesis.
 
 pub mod emit;
+pub mod karatsuba;
 pub mod manifest;
 pub mod modadd;
+pub mod modmul;
+pub mod modmul_iterative;
+pub mod netlist;
 pub mod tile;
 
 pub use emit::GeneratedCore;

@@ -71,6 +71,8 @@ pub enum SimError {
         cycle: u64,
         value: String,
     },
+    #[error("{0}")]
+    Config(String),
     #[error("tracing is off in this build: rebuild with a trace format to write {0}")]
     TracingNotBuilt(PathBuf),
     #[error("{path}: {source}")]
