@@ -97,7 +97,7 @@ impl ModMulConfig {
         if self.modulus < BigUint::from(3u32) || !self.modulus.bit(0) {
             return bad(format!("modulus {:#x} must be an odd prime", self.modulus));
         }
-        width_class(self.r_bits())?;
+        width_class(self.modulus.bits() as usize)?;
         if self.karatsuba > MAX_KARATSUBA {
             return bad(format!(
                 "--karatsuba {} is above the maximum of {MAX_KARATSUBA}",
@@ -116,9 +116,12 @@ impl ModMulConfig {
         Ok(())
     }
 
-    /// k, with R = 2^k: the bit length of p.
+    /// k, with R = 2^k: the bit length of p (pipelined), or digits x digit width (iterative).
     pub fn r_bits(&self) -> usize {
-        self.modulus.bits() as usize
+        match self.architecture {
+            Architecture::Pipelined => self.modulus.bits() as usize,
+            Architecture::Iterative => crate::modmul_iterative::r_bits(self),
+        }
     }
 
     /// p' = -p^-1 mod 2^k.
@@ -137,7 +140,7 @@ impl ModMulConfig {
 
     /// Port width of `a`, `b` and `result`.
     pub fn width(&self) -> Result<usize, HdlError> {
-        width_class(self.r_bits())
+        width_class(self.modulus.bits() as usize)
     }
 
     /// Cycles from input to result (builds the datapath plan, which is cheap).

@@ -1,14 +1,296 @@
-//! The iterative (digit-serial) `modmul` architecture.
+//! The iterative `modmul` architecture: Montgomery multiplication in product-scanning form
+//! (Koc's FIPS) over `k` tiles, driven by a static schedule computed at generation time.
+//!
+//! Operands are cut into `w`-bit digits (`w` = the tile's narrower side), `d` digits each, and
+//! `R = 2^(w d)`. Column by column (`t = 0 .. 2d-1`) the tiles multiply the digit pairs
+//! `a_i b_j` and `m_i p_j` with `i + j = t`, `k` per cycle, into a narrow accumulator. For
+//! `t < d` the Montgomery digit `m_t = (acc mod 2^w) p'_0 mod 2^w` is formed and `m_t p_0` added,
+//! which clears the low digit; for `t >= d` the low digit is the result digit `u_(t-d)`. The
+//! accumulator then shifts right by `w`. `U = sum u_i 2^(w i) < 2p`; one subtraction reduces it.
+//!
+//! The schedule (operand selects, digit indices, accumulate and capture flags) is a ROM indexed
+//! by a step counter: no data-dependent control, so latency and initiation interval are exact
+//! functions of the configuration. Only the operand registers and one final subtractor are
+//! as wide as p; every addition in the loop is `2w + log2(2d)` bits.
 
 use crate::modmul::{ModMulConfig, Plan};
+use crate::tile::TileShape;
 use crate::HdlError;
+use num_bigint::BigUint;
+use num_traits::{One, Zero};
+use std::fmt::Write as _;
 
-pub fn plan(_cfg: &ModMulConfig) -> Result<Plan, HdlError> {
-    Err(HdlError::Unsupported(
-        "the iterative architecture is not built yet".into(),
-    ))
+/// Operand sources of a tile in one step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SrcA {
+    Zero = 0,
+    A = 1,
+    M = 2,
+    AccLow = 3,
 }
 
-pub fn initiation_interval(_cfg: &ModMulConfig) -> usize {
-    1
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SrcB {
+    Zero = 0,
+    B = 1,
+    P = 2,
+    PPrime0 = 3,
+}
+
+#[derive(Clone, Debug)]
+struct Row {
+    /// Per tile: (source a, digit index, source b, digit index).
+    issue: Vec<(SrcA, usize, SrcB, usize)>,
+    /// Per tile: add the product arriving in this step to the accumulator.
+    add: Vec<bool>,
+    /// Tile 0's arriving product (low w bits) is the Montgomery digit m[index].
+    capture_m: Option<usize>,
+    /// Shift the accumulator right by w; `true` in the second field: the digit is a result
+    /// digit.
+    shift: Option<bool>,
+}
+
+/// The digit geometry: (w, d) with `w d >= bits(p)`.
+pub fn digits(cfg: &ModMulConfig) -> (usize, usize) {
+    let (ta, tb) = cfg.tile.widths();
+    let w = ta.min(tb);
+    (w, (cfg.modulus.bits() as usize).div_ceil(w))
+}
+
+/// k with R = 2^k for the iterative architecture: w d.
+pub fn r_bits(cfg: &ModMulConfig) -> usize {
+    let (w, d) = digits(cfg);
+    w * d
+}
+
+fn schedule(cfg: &ModMulConfig) -> Vec<Row> {
+    let (_, d) = digits(cfg);
+    let k = cfg.iterative_tiles;
+    let empty = || Row {
+        issue: vec![(SrcA::Zero, 0, SrcB::Zero, 0); k],
+        add: vec![false; k],
+        capture_m: None,
+        shift: None,
+    };
+    let mut rows: Vec<Row> = vec![];
+    let at = |rows: &mut Vec<Row>, i: usize| {
+        while rows.len() <= i {
+            rows.push(empty());
+        }
+    };
+    // The first step in which the accumulator holds everything issued so far.
+    let mut ready = 0;
+    for t in 0..2 * d {
+        let mut ops: Vec<(SrcA, usize, SrcB, usize)> = vec![];
+        for i in 0..d {
+            if t >= i && t - i < d {
+                ops.push((SrcA::A, i, SrcB::B, t - i));
+                if i < t {
+                    ops.push((SrcA::M, i, SrcB::P, t - i));
+                }
+            }
+        }
+        let mut row = ready;
+        for group in ops.chunks(k) {
+            at(&mut rows, row + TileShape::LATENCY);
+            for (tile, op) in group.iter().enumerate() {
+                rows[row].issue[tile] = *op;
+                rows[row + TileShape::LATENCY].add[tile] = true;
+            }
+            row += 1;
+        }
+        // Products land at issue + LATENCY and are in the accumulator one step later.
+        ready = if ops.is_empty() {
+            ready
+        } else {
+            row - 1 + TileShape::LATENCY + 1
+        };
+        if t < d {
+            // m_t = (acc mod 2^w) p'_0 mod 2^w, then acc += m_t p_0.
+            at(&mut rows, ready + TileShape::LATENCY);
+            rows[ready].issue[0] = (SrcA::AccLow, 0, SrcB::PPrime0, 0);
+            rows[ready + TileShape::LATENCY].capture_m = Some(t);
+            let m_ready = ready + TileShape::LATENCY + 1;
+            at(&mut rows, m_ready + TileShape::LATENCY);
+            rows[m_ready].issue[0] = (SrcA::M, t, SrcB::P, 0);
+            rows[m_ready + TileShape::LATENCY].add[0] = true;
+            ready = m_ready + TileShape::LATENCY + 1;
+        }
+        at(&mut rows, ready);
+        rows[ready].shift = Some(t >= d);
+        ready += 1;
+    }
+    at(&mut rows, ready);
+    rows
+}
+
+/// Cycles between accepted inputs, and from input to result.
+pub fn initiation_interval(cfg: &ModMulConfig) -> usize {
+    schedule(cfg).len() + 1
+}
+
+fn bits_for(n: usize) -> usize {
+    (usize::BITS - n.max(1).leading_zeros()) as usize
+}
+
+/// Builds the iterative datapath.
+pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
+    let (w, d) = digits(cfg);
+    let k = cfg.iterative_tiles;
+    if k > 2 * d {
+        return Err(HdlError::Unsupported(format!(
+            "{k} tiles for {d}-digit operands: at most {} are ever busy",
+            2 * d
+        )));
+    }
+    let rows = schedule(cfg);
+    let p = &cfg.modulus;
+    let dw = d * w;
+    let r = BigUint::one() << w;
+    let p_prime0 = {
+        // -p^-1 mod 2^w by Newton iteration.
+        let mut x = BigUint::one();
+        for _ in 0..8 {
+            let px = (p * &x) % &r;
+            x = (&x * ((BigUint::from(2u32) + &r - px) % &r)) % &r;
+        }
+        (&r - x) % &r
+    };
+    let iw = bits_for(d - 1);
+    let aw = 2 * w + bits_for(2 * d + 2) + 1;
+    let uw = dw + aw;
+    let sw = bits_for(rows.len());
+    // Control word per tile: sel_a(2) idx_a(iw) sel_b(2) idx_b(iw) add(1); then
+    // capture(1) capture_idx(iw) shift(1) emit(1).
+    let tile_bits = 2 + iw + 2 + iw + 1;
+    let cw = k * tile_bits + 1 + iw + 2;
+    let word = |row: &Row| -> BigUint {
+        let mut v = BigUint::zero();
+        let mut pos = 0;
+        let mut put = |val: usize, width: usize, v: &mut BigUint| {
+            *v |= BigUint::from(val) << pos;
+            pos += width;
+        };
+        for tile in 0..k {
+            let (sa, ia, sb, ib) = row.issue[tile];
+            put(sa as usize, 2, &mut v);
+            put(ia, iw, &mut v);
+            put(sb as usize, 2, &mut v);
+            put(ib, iw, &mut v);
+            put(row.add[tile] as usize, 1, &mut v);
+        }
+        put(row.capture_m.is_some() as usize, 1, &mut v);
+        put(row.capture_m.unwrap_or(0), iw, &mut v);
+        put(row.shift.is_some() as usize, 1, &mut v);
+        put((row.shift == Some(true)) as usize, 1, &mut v);
+        v
+    };
+    let mut s = String::new();
+    let lit = |v: &BigUint, width: usize| format!("{width}'h{v:x}");
+    let _ = writeln!(
+        s,
+        "// Iterative FIPS Montgomery: {k} tiles, {d} digits of {w} bits, R = 2^{dw}, {} steps.",
+        rows.len()
+    );
+    let _ = writeln!(s, "localparam [{}:0] P = {};", dw - 1, lit(p, dw));
+    let _ = writeln!(s, "reg [{}:0] rom [0:{}];", cw - 1, rows.len() - 1);
+    s.push_str("initial begin\n");
+    for (i, row) in rows.iter().enumerate() {
+        let _ = writeln!(s, "    rom[{i}] = {};", lit(&word(row), cw));
+    }
+    s.push_str("end\n");
+    let _ = writeln!(
+        s,
+        "reg busy = 0;\nreg [{sw1}:0] step = 0;\nreg [{dm}:0] a_r = 0;\nreg [{dm}:0] b_r = 0;\nreg [{dm}:0] m_r = 0;\nreg [{dm}:0] u_r = 0;\nreg [{am}:0] acc = 0;\nreg [{wm}:0] res_r = 0;\nreg valid_r = 0;\nwire [{cm}:0] ctl = rom[step];",
+        sw1 = sw - 1,
+        dm = dw - 1,
+        am = aw - 1,
+        wm = p.bits() as usize - 1,
+        cm = cw - 1
+    );
+    // Tile operand multiplexers and accumulator addends.
+    let mut addends = vec![];
+    s.push_str("always @(*) begin\n");
+    for tile in 0..k {
+        let base = tile * tile_bits;
+        let f =
+            |off: usize, width: usize| format!("ctl[{}:{}]", base + off + width - 1, base + off);
+        let (sa, ia, sb, ib) = (f(0, 2), f(2, iw), f(2 + iw, 2), f(4 + iw, iw));
+        let _ = writeln!(s, "    tiles${tile}$clock = clock;");
+        let _ = writeln!(
+            s,
+            "    case ({sa})\n        2'd1: tiles${tile}$a = a_r[{ia}*{w} +: {w}];\n        2'd2: tiles${tile}$a = m_r[{ia}*{w} +: {w}];\n        2'd3: tiles${tile}$a = acc[{}:0];\n        default: tiles${tile}$a = 0;\n    endcase",
+            w - 1
+        );
+        let _ = writeln!(
+            s,
+            "    case ({sb})\n        2'd1: tiles${tile}$b = b_r[{ib}*{w} +: {w}];\n        2'd2: tiles${tile}$b = P[{ib}*{w} +: {w}];\n        2'd3: tiles${tile}$b = {};\n        default: tiles${tile}$b = 0;\n    endcase",
+            lit(&p_prime0, w)
+        );
+        addends.push(format!(
+            "(ctl[{}] ? {{{}'b0, tiles${tile}$p[{}:0]}} : {aw}'b0)",
+            base + 4 + 2 * iw,
+            aw - 2 * w,
+            2 * w - 1
+        ));
+    }
+    s.push_str("end\n");
+    let flags = k * tile_bits;
+    let (cap, cap_idx, shift, emit) = (
+        format!("ctl[{flags}]"),
+        format!("ctl[{}:{}]", flags + iw, flags + 1),
+        format!("ctl[{}]", flags + 1 + iw),
+        format!("ctl[{}]", flags + 2 + iw),
+    );
+    let _ = writeln!(
+        s,
+        "wire [{}:0] acc_next = ({shift} ? (acc >> {w}) : acc) + {};",
+        aw - 1,
+        addends.join(" + ")
+    );
+    let _ = writeln!(s, "wire [{}:0] u_full = {{acc, u_r}};", uw - 1);
+    let _ = writeln!(s, "wire [{}:0] u_diff = u_full - {};", uw, lit(p, uw + 1));
+    let last = rows.len() - 1;
+    let _ = writeln!(
+        s,
+        "always @(posedge clock) begin
+    valid_r <= 1'b0;
+    if (reset) begin
+        busy <= 1'b0;
+    end else if (!busy) begin
+        if (in_valid) begin
+            a_r <= a;
+            b_r <= b;
+            m_r <= 0;
+            u_r <= 0;
+            acc <= 0;
+            step <= 0;
+            busy <= 1'b1;
+        end
+    end else begin
+        acc <= acc_next;
+        if ({cap}) m_r[{cap_idx}*{w} +: {w}] <= tiles$0$p[{wm1}:0];
+        if ({shift} && {emit}) u_r <= {{acc[{wm1}:0], u_r[{dm}:{w}]}};
+        if (step == {last}) begin
+            busy <= 1'b0;
+            valid_r <= 1'b1;
+            res_r <= u_diff[{uw}] ? u_full[{pm}:0] : u_diff[{pm}:0];
+        end else begin
+            step <= step + 1'b1;
+        end
+    end
+end
+always @(*) out_valid = valid_r;
+always @(*) result = res_r;",
+        wm1 = w - 1,
+        dm = dw - 1,
+        pm = p.bits() as usize - 1,
+    );
+    Ok(Plan {
+        body: s,
+        tiles: k,
+        latency: rows.len() + 1,
+        register_bits: 4 * dw + aw + sw,
+        compressor_terms: 0,
+    })
 }
