@@ -38,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         core: SimCore,
     },
+    /// Benchmark a core in Verilator (fresh build, then a long random run) and write results.
+    Bench {
+        #[command(subcommand)]
+        core: BenchCore,
+    },
     /// Write test vectors and their golden (arkworks) results.
     Golden {
         #[command(subcommand)]
@@ -198,6 +203,25 @@ enum SimCore {
 }
 
 #[derive(Subcommand)]
+enum BenchCore {
+    /// Simulated cycles/s and verilate+compile time of a modmul core.
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        opts: ModMulArgs,
+        /// Random operand pairs to push through.
+        #[arg(long, default_value_t = 200_000)]
+        n: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Results file (JSON); a Markdown table is written beside it (.md).
+        #[arg(long, default_value = "results/modmul-bench.json")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum GoldenOp {
     /// Sums and differences of pairs.
     Modadd(GoldenPairsArgs),
@@ -303,6 +327,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Gen { core } => gen(core),
         Command::Sim { core } => sim(core),
         Command::Golden { op } => golden(op),
+        Command::Bench { core } => bench(core),
     }
 }
 
@@ -329,6 +354,24 @@ fn seed_or_fresh(seed: Option<u64>) -> u64 {
         eprintln!("zkhdl: no --seed given, using --seed {s}");
         s
     })
+}
+
+/// Field and pairs for a core whose options must be valid before any work (or any output).
+fn load_pairs_checked<T>(
+    field: &FieldArgs,
+    v: &VectorArgs,
+    check: impl Fn(&Field) -> Result<T, Failure>,
+) -> Result<(Field, Vec<(BigUint, BigUint)>, Option<u64>, T), Failure> {
+    // Resolve the field without generating vectors, validate, then load for real.
+    let f = match &v.input {
+        Some(path) => PairsFile::from_json(&read_file(path)?)
+            .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?
+            .resolve_field(field.field.as_deref(), field.modulus.as_deref())?,
+        None => Field::resolve(field.field.as_deref(), field.modulus.as_deref())?,
+    };
+    let t = check(&f)?;
+    let (f, pairs, seed) = load_pairs(field, v)?;
+    Ok((f, pairs, seed, t))
 }
 
 /// Field and operand pairs from --input or --random, with --field/--modulus.
@@ -425,8 +468,8 @@ fn sim_options(s: &SimArgs, seed: Option<u64>) -> Result<SimOptions, Failure> {
 fn sim(core: SimCore) -> Result<u8, Failure> {
     match core {
         SimCore::Modmul { field, opts, sim } => {
-            let (f, pairs, seed) = load_pairs(&field, &sim.vectors)?;
-            let cfg = opts.config(&f)?;
+            let (f, pairs, seed, cfg) =
+                load_pairs_checked(&field, &sim.vectors, |f| opts.config(f))?;
             let sopts = sim_options(&sim, seed)?;
             if sim.simulator == Simulator::Iverilog && sim.trace.is_some() {
                 return Err(Failure::input("--trace needs --simulator verilator"));
@@ -546,6 +589,89 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
             Ok(if ok { 0 } else { 1 })
         }
     }
+}
+
+fn bench(core: BenchCore) -> Result<u8, Failure> {
+    let BenchCore::Modmul {
+        field,
+        opts,
+        n,
+        seed,
+        out,
+    } = core;
+    let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
+    let cfg = opts.config(&f)?;
+    // A private cache, so the build is measured from scratch (Verilator's runtime included).
+    let cache = std::env::temp_dir().join(format!("zkhdl-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let mut sopts = SimOptions::default();
+    sopts.build.cache_dir = cache.clone();
+    sopts.progress = true;
+    let pairs = random_pairs(&f, n, seed);
+    eprintln!("zkhdl: bench: building and simulating {n} pairs ...");
+    let run = zkhdl_sim::modmul::simulate(&cfg, &f, &pairs, &sopts)?;
+    // Second build of the same design: a cache hit.
+    let again = zkhdl_sim::modmul::simulate(&cfg, &f, &pairs[..pairs.len().min(10)], &sopts)?;
+    let _ = std::fs::remove_dir_all(&cache);
+    let b = run.build.clone().expect("verilator build");
+    let cached = again.build.expect("verilator build");
+    let result = json!({
+        "core": "modmul",
+        "field": f.name(),
+        "architecture": opts.arch,
+        "tile": cfg.tile.name(),
+        "karatsuba": cfg.karatsuba,
+        "tiles": run.tiles,
+        "latency": run.latency,
+        "initiation_interval": run.initiation_interval,
+        "pairs": n,
+        "seed": seed,
+        "matches_golden": run.matches_golden(),
+        "cycles": run.cycles,
+        "wall_s": run.wall_s,
+        "cycles_per_s": run.cycles_per_s(),
+        "products_per_s": n as f64 / run.wall_s.max(1e-9),
+        "verilate_s": b.verilate_s,
+        "compile_s": b.compile_s,
+        "build_total_s": b.total_s,
+        "cached_load_s": cached.total_s,
+        "machine": format!("{} CPUs", std::thread::available_parallelism().map_or(1, |x| x.get())),
+        "verilator": std::process::Command::new("verilator").arg("--version").output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default(),
+    });
+    write_file(
+        &out,
+        &(serde_json::to_string_pretty(&result).expect("json") + "\n"),
+    )?;
+    let md = format!(
+        "| core | config | tiles | latency | II | cycles/s | products/s | verilate s | C++ compile s | cached load s | matches |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n\
+         | modmul {} | {} {} {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {} |\n",
+        f.name(),
+        opts.arch,
+        cfg.tile.name(),
+        match cfg.architecture {
+            zkhdl_hdl::modmul::Architecture::Pipelined => format!("Karatsuba {}", cfg.karatsuba),
+            zkhdl_hdl::modmul::Architecture::Iterative => format!("{} tiles", cfg.iterative_tiles),
+        },
+        run.tiles,
+        run.latency,
+        run.initiation_interval,
+        run.cycles_per_s(),
+        n as f64 / run.wall_s.max(1e-9),
+        b.verilate_s,
+        b.compile_s,
+        cached.total_s,
+        run.matches_golden()
+    );
+    write_file(&out.with_extension("md"), &md)?;
+    print!("{md}");
+    println!(
+        "wrote {} and {}",
+        out.display(),
+        out.with_extension("md").display()
+    );
+    Ok(if run.matches_golden() { 0 } else { 1 })
 }
 
 fn print_build(b: &Option<zkhdl_sim::BuildReport>) {

@@ -332,3 +332,152 @@ fn golden_msm_matches_the_shared_example() {
             .unwrap();
     assert_eq!(stdout_json(&o), want);
 }
+
+#[test]
+fn sim_modmul_matches_the_shared_example_and_json_contract() {
+    let o = zkhdl(&[
+        "sim",
+        "modmul",
+        "--input",
+        &example("modmul-input.json"),
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got = stdout_json(&o);
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(example("modmul-expected.json")).unwrap())
+            .unwrap();
+    assert_eq!(got["products"], want["products"]);
+    assert_eq!(got["matches_golden"], true);
+    for key in ["cycles", "latency", "tiles", "wall_s", "cycles_per_s"] {
+        assert!(got[key].is_number(), "{key} missing: {got}");
+    }
+    assert!(got["tiles"].as_u64().unwrap() <= 450);
+}
+
+#[test]
+fn sim_modmul_iterative_custom_prime() {
+    let o = zkhdl(&[
+        "sim",
+        "modmul",
+        "--modulus",
+        "0x1fffffffffffffff",
+        "--arch",
+        "iterative",
+        "--tile",
+        "16x16",
+        "--tiles",
+        "2",
+        "--random",
+        "50",
+        "--seed",
+        "4",
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = stdout_json(&o);
+    assert_eq!(v["matches_golden"], true);
+    assert_eq!(v["tiles"], 2);
+    assert!(v["initiation_interval"].as_u64().unwrap() > 1);
+    let g = zkhdl(&[
+        "golden",
+        "modmul",
+        "--modulus",
+        "0x1fffffffffffffff",
+        "--random",
+        "50",
+        "--seed",
+        "4",
+    ]);
+    assert_eq!(stdout_json(&g)["products"], v["products"]);
+}
+
+#[test]
+fn modmul_bad_options_get_exit_code_2() {
+    let d = tmp("modmul-bad");
+    assert_bad_input(
+        &[
+            "sim", "modmul", "--field", "bn254-fr", "--tile", "9x9", "--random", "2",
+        ],
+        "--tile",
+    );
+    assert_bad_input(
+        &[
+            "sim", "modmul", "--field", "bn254-fr", "--arch", "fast", "--random", "2",
+        ],
+        "--arch",
+    );
+    assert_bad_input(
+        &[
+            "sim",
+            "modmul",
+            "--field",
+            "bn254-fr",
+            "--karatsuba",
+            "5",
+            "--random",
+            "2",
+        ],
+        "karatsuba",
+    );
+    assert_bad_input(
+        &[
+            "sim",
+            "modmul",
+            "--field",
+            "bn254-fr",
+            "--arch",
+            "iterative",
+            "--tiles",
+            "0",
+            "--random",
+            "2",
+        ],
+        "tile",
+    );
+    let f = write(
+        &d,
+        "p.json",
+        r#"{"field": "bn254-fr", "pairs": [["0x1", "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001"]]}"#,
+    );
+    assert_bad_input(&["sim", "modmul", "--input", &f], "pairs[0][1]");
+}
+
+#[test]
+fn gen_modmul_reports_tiles_in_the_manifest() {
+    let d = tmp("gen-modmul");
+    let o = zkhdl(&[
+        "gen",
+        "modmul",
+        "--field",
+        "bls12-381-fq",
+        "--tile",
+        "26x17",
+        "--karatsuba",
+        "3",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("zk_modmul.json")).unwrap()).unwrap();
+    assert!(m["tiles"].as_u64().unwrap() <= 450, "{}", m["tiles"]);
+    assert!(m["arithmetic"].as_str().unwrap().contains("R = 2^381"));
+    let v = std::fs::read_to_string(d.join("zk_modmul.v")).unwrap();
+    assert!(v.contains("module zk_modmul("));
+}

@@ -281,6 +281,7 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
     nl.render(&mut body, "clock");
     body.push_str(&valid_pipeline(latency));
     body.push_str(&format!("always @(*) result = {};\n", res.name));
+    body.push_str(OUTPUTS_AT_TIME_ZERO);
     Ok(Plan {
         body,
         tiles: nl.tiles.len(),
@@ -289,6 +290,11 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
         compressor_terms: terms_total,
     })
 }
+
+/// Gives the combinationally driven outputs a value at time zero: `always @(*)` only runs on
+/// a change, so an event-driven simulator (Icarus) would show `x` until the first one.
+pub const OUTPUTS_AT_TIME_ZERO: &str =
+    "initial begin\n    out_valid = 1'b0;\n    result = 0;\nend\n";
 
 /// `out_valid` follows `in_valid` by `latency` cycles; `reset` clears it.
 pub fn valid_pipeline(latency: usize) -> String {

@@ -281,10 +281,12 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
     end
 end
 always @(*) out_valid = valid_r;
-always @(*) result = res_r;",
+always @(*) result = res_r;
+{init}",
         wm1 = w - 1,
         dm = dw - 1,
         pm = p.bits() as usize - 1,
+        init = crate::modmul::OUTPUTS_AT_TIME_ZERO,
     );
     Ok(Plan {
         body: s,
