@@ -361,7 +361,7 @@ fn load_pairs_checked<T>(
     field: &FieldArgs,
     v: &VectorArgs,
     check: impl Fn(&Field) -> Result<T, Failure>,
-) -> Result<(Field, Vec<(BigUint, BigUint)>, Option<u64>, T), Failure> {
+) -> Result<(Field, Pairs, Option<u64>, T), Failure> {
     // Resolve the field without generating vectors, validate, then load for real.
     let f = match &v.input {
         Some(path) => PairsFile::from_json(&read_file(path)?)
@@ -374,11 +374,11 @@ fn load_pairs_checked<T>(
     Ok((f, pairs, seed, t))
 }
 
+/// Canonical operand pairs.
+type Pairs = Vec<(BigUint, BigUint)>;
+
 /// Field and operand pairs from --input or --random, with --field/--modulus.
-fn load_pairs(
-    field: &FieldArgs,
-    v: &VectorArgs,
-) -> Result<(Field, Vec<(BigUint, BigUint)>, Option<u64>), Failure> {
+fn load_pairs(field: &FieldArgs, v: &VectorArgs) -> Result<(Field, Pairs, Option<u64>), Failure> {
     match (&v.input, v.random) {
         (Some(path), None) => {
             let file = PairsFile::from_json(&read_file(path)?)

@@ -145,9 +145,12 @@ enum Kind {
     Low(usize),
 }
 
+/// (kind, wx, wy, levels, tile) -> (tiles, split point).
+type CostMemo =
+    std::collections::HashMap<(Kind, usize, usize, usize, TileShape), (usize, Option<usize>)>;
+
 thread_local! {
-    static MEMO: std::cell::RefCell<std::collections::HashMap<(Kind, usize, usize, usize, TileShape), (usize, Option<usize>)>> =
-        Default::default();
+    static MEMO: std::cell::RefCell<CostMemo> = Default::default();
 }
 
 /// Candidate split points of a `wx x wy` product: both halves non-empty, none below a tile.
