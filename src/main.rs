@@ -38,6 +38,16 @@ enum Command {
         #[command(subcommand)]
         core: SimCore,
     },
+    /// Synthesize a core for an FPGA target (yosys, and nextpnr where the target places).
+    Synth {
+        #[command(subcommand)]
+        core: SynthCore,
+    },
+    /// Sweep a core's configurations on a target; print and plot the Pareto front.
+    Explore {
+        #[command(subcommand)]
+        core: ExploreCore,
+    },
     /// Benchmark a core in Verilator (fresh build, then a long random run) and write results.
     Bench {
         #[command(subcommand)]
@@ -79,9 +89,10 @@ struct ModMulArgs {
     /// Architecture: pipelined (a pair per cycle) or iterative (few tiles, many cycles).
     #[arg(long, default_value = "pipelined")]
     arch: String,
-    /// Tile shape: 16x16 (iCE40), 18x18 (ECP5), 26x17 (DSP48E2), 27x27 (Intel).
-    #[arg(long, default_value = "26x17")]
-    tile: String,
+    /// Tile shape: 16x16 (iCE40), 18x18 (ECP5), 26x17 (DSP48E2), 27x27 (Intel). Default:
+    /// 26x17, or the target's own shape for `synth`.
+    #[arg(long)]
+    tile: Option<String>,
     /// Karatsuba-Ofman levels, 0 to 4 (each taken only where it saves tiles).
     #[arg(long, default_value_t = 3)]
     karatsuba: usize,
@@ -92,6 +103,15 @@ struct ModMulArgs {
 
 impl ModMulArgs {
     fn config(&self, f: &Field) -> Result<zkhdl_hdl::modmul::ModMulConfig, Failure> {
+        self.config_with_default(f, "26x17")
+    }
+
+    fn config_with_default(
+        &self,
+        f: &Field,
+        default_tile: &str,
+    ) -> Result<zkhdl_hdl::modmul::ModMulConfig, Failure> {
+        let tile = self.tile.as_deref().unwrap_or(default_tile);
         use zkhdl_hdl::modmul::Architecture;
         use zkhdl_hdl::tile::TileShape;
         let mut c = zkhdl_hdl::modmul::ModMulConfig::new(f.modulus().clone(), f.name());
@@ -101,10 +121,9 @@ impl ModMulArgs {
                 self.arch
             ))
         })?;
-        c.tile = TileShape::parse(&self.tile).ok_or_else(|| {
+        c.tile = TileShape::parse(tile).ok_or_else(|| {
             Failure::input(format!(
-                "unknown --tile {:?}: use 16x16, 18x18, 26x17 or 27x27",
-                self.tile
+                "unknown --tile {tile:?}: use 16x16, 18x18, 26x17 or 27x27"
             ))
         })?;
         c.karatsuba = self.karatsuba;
@@ -199,6 +218,69 @@ enum SimCore {
         field: FieldArgs,
         #[command(flatten)]
         sim: SimArgs,
+    },
+}
+
+#[derive(Args, Clone)]
+struct TargetArgs {
+    /// ecp5-85k (placed and routed), ice40-up5k (placed and routed), xcup (UltraScale+
+    /// resource counts) or generic (gate-level estimate).
+    #[arg(long)]
+    target: String,
+    /// Clock constraint in MHz (default: 100 for ECP5, 24 for iCE40).
+    #[arg(long)]
+    freq: Option<f64>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Work folder for the tools' logs and netlists (default: build/synth/<core>-<target>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum SynthCore {
+    /// Modular adder/subtractor.
+    Modadd {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Montgomery modular multiplier.
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        opts: ModMulArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExploreCore {
+    /// Sweep tile shapes, Karatsuba levels, architectures and iterative tile counts.
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Tile shapes to try, comma separated (default: the target's DSP shape).
+        #[arg(long)]
+        tile_shapes: Option<String>,
+        /// Karatsuba levels for the pipelined architecture, comma separated.
+        #[arg(long, default_value = "0,2,3")]
+        levels: String,
+        /// Tile counts for the iterative architecture, comma separated.
+        #[arg(long, default_value = "1,2,4,8")]
+        iterative_tiles: String,
+        /// Architectures, comma separated.
+        #[arg(long, default_value = "pipelined,iterative")]
+        archs: String,
+        /// Area axis: luts, ffs or dsps.
+        #[arg(long, default_value = "luts")]
+        area: String,
     },
 }
 
@@ -328,6 +410,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Sim { core } => sim(core),
         Command::Golden { op } => golden(op),
         Command::Bench { core } => bench(core),
+        Command::Synth { core } => synth_cmd(core),
+        Command::Explore { core } => explore(core),
     }
 }
 
@@ -589,6 +673,310 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
             Ok(if ok { 0 } else { 1 })
         }
     }
+}
+
+/// One synthesis of a generated core: Verilog written to the work folder, the serial I/O
+/// harness added for iCE40 (its package has 39 pins).
+fn synthesize(
+    core: &zkhdl_hdl::GeneratedCore,
+    target: zkhdl_synth::Target,
+    freq: f64,
+    dir: &Path,
+) -> Result<zkhdl_synth::Report, Failure> {
+    let files = core.write(dir)?;
+    let mut verilog = vec![files[0].clone()];
+    let mut top = core.manifest.top.clone();
+    if target == zkhdl_synth::Target::Ice40Up5k {
+        let ports: Vec<zkhdl_synth::harness::HarnessPort> = core
+            .manifest
+            .ports
+            .iter()
+            .filter(|p| p.name != core.manifest.clock)
+            .map(|p| zkhdl_synth::harness::HarnessPort {
+                name: p.name.clone(),
+                width: p.width,
+                input: p.direction == zkhdl_hdl::Direction::Input,
+            })
+            .collect();
+        let wrapper = format!("{top}_serial");
+        let text =
+            zkhdl_synth::harness::serial_wrapper(&wrapper, &top, &core.manifest.clock, &ports);
+        let path = dir.join(format!("{wrapper}.v"));
+        write_file(&path, &text)?;
+        verilog.push(path);
+        top = wrapper;
+    }
+    eprintln!(
+        "zkhdl: synthesizing {} for {} (yosys{}; large cores take minutes, logs in {})",
+        core.manifest.top,
+        target.name(),
+        if target.places() { " + nextpnr" } else { "" },
+        dir.display()
+    );
+    zkhdl_synth::run(target, &top, &verilog, freq, dir).map_err(|e| Failure {
+        code: match e {
+            zkhdl_synth::SynthError::DoesNotFit { .. }
+            | zkhdl_synth::SynthError::UnknownTarget(_) => 2,
+            _ => 3,
+        },
+        msg: e.to_string(),
+    })
+}
+
+fn synth_report_json(core: &zkhdl_hdl::GeneratedCore, r: &zkhdl_synth::Report) -> Value {
+    let ii = core.manifest.initiation_interval.max(1) as f64;
+    json!({
+        "core": core.manifest.core,
+        "top": core.manifest.top,
+        "target": r.target,
+        "luts": r.luts,
+        "ffs": r.ffs,
+        "dsps": r.dsps,
+        "brams": r.brams,
+        "fmax_mhz": r.fmax_mhz,
+        "freq_constraint_mhz": r.freq_constraint_mhz,
+        "latency": core.manifest.latency,
+        "initiation_interval": core.manifest.initiation_interval,
+        "throughput_mops": r.fmax_mhz.map(|f| f / ii),
+        "tiles": core.manifest.tiles,
+        "cells": r.cells,
+        "utilization": r.utilization,
+        "synth_s": r.synth_s,
+        "pnr_s": r.pnr_s,
+        "dir": r.dir,
+    })
+}
+
+/// The tile shape of a target's DSP blocks.
+fn native_tile(t: zkhdl_synth::Target) -> &'static str {
+    match t {
+        zkhdl_synth::Target::Ecp5_85k => "18x18",
+        zkhdl_synth::Target::Ice40Up5k | zkhdl_synth::Target::Generic => "16x16",
+        zkhdl_synth::Target::Xcup => "26x17",
+    }
+}
+
+fn synth_cmd(core: SynthCore) -> Result<u8, Failure> {
+    let (generated, t) = match core {
+        SynthCore::Modadd { field, target } => {
+            let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
+            let c = zkhdl_hdl::modadd::generate(&zkhdl_hdl::modadd::ModAddConfig::new(
+                f.modulus().clone(),
+                f.name(),
+            ))?;
+            (c, target)
+        }
+        SynthCore::Modmul {
+            field,
+            opts,
+            target,
+        } => {
+            let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
+            let t = zkhdl_synth::Target::parse(&target.target).map_err(Failure::input)?;
+            (
+                zkhdl_hdl::modmul::generate(&opts.config_with_default(&f, native_tile(t))?)?,
+                target,
+            )
+        }
+    };
+    let target = zkhdl_synth::Target::parse(&t.target).map_err(Failure::input)?;
+    let freq = t.freq.unwrap_or(target.default_freq_mhz());
+    let dir = t.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "build/synth/{}-{}",
+            generated.manifest.core,
+            target.name()
+        ))
+    });
+    let r = synthesize(&generated, target, freq, &dir)?;
+    let v = synth_report_json(&generated, &r);
+    if t.json {
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else {
+        let fmax = r.fmax_mhz.map_or("-".to_string(), |f| format!("{f:.1}"));
+        let thr = r.fmax_mhz.map_or("-".to_string(), |f| {
+            format!(
+                "{:.3}",
+                f / generated.manifest.initiation_interval.max(1) as f64
+            )
+        });
+        println!("| core | target | LUTs | FFs | DSPs | BRAMs | Fmax MHz | latency | II | Mops/s | tiles |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            generated.manifest.top,
+            target.name(),
+            r.luts,
+            r.ffs,
+            r.dsps,
+            r.brams,
+            fmax,
+            generated.manifest.latency,
+            generated.manifest.initiation_interval,
+            thr,
+            generated.manifest.tiles
+        );
+        if target == zkhdl_synth::Target::Ice40Up5k {
+            println!("(iCE40 figures include the serial I/O harness: one FF per port bit, one LUT per output bit)");
+        }
+        println!(
+            "synthesis {:.1} s, place and route {:.1} s; logs in {}",
+            r.synth_s,
+            r.pnr_s,
+            r.dir.display()
+        );
+    }
+    Ok(0)
+}
+
+fn explore(core: ExploreCore) -> Result<u8, Failure> {
+    let ExploreCore::Modmul {
+        field,
+        target: t,
+        tile_shapes,
+        levels,
+        iterative_tiles,
+        archs,
+        area,
+    } = core;
+    let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
+    let target = zkhdl_synth::Target::parse(&t.target).map_err(Failure::input)?;
+    let freq = t.freq.unwrap_or(target.default_freq_mhz());
+    let list = |s: &str, what: &str| -> Result<Vec<usize>, Failure> {
+        s.split(',')
+            .map(|x| {
+                x.trim()
+                    .parse::<usize>()
+                    .map_err(|_| Failure::input(format!("bad {what} list {s:?}")))
+            })
+            .collect()
+    };
+    let shapes = tile_shapes.unwrap_or_else(|| native_tile(target).to_string());
+    let area_of = |r: &zkhdl_synth::Report| -> Result<f64, Failure> {
+        Ok(match area.as_str() {
+            "luts" => r.luts as f64,
+            "ffs" => r.ffs as f64,
+            "dsps" => r.dsps as f64,
+            _ => return Err(Failure::input("--area must be luts, ffs or dsps")),
+        })
+    };
+    let mut configs = vec![];
+    for arch in archs.split(',').map(str::trim) {
+        for shape in shapes.split(',').map(str::trim) {
+            let counts = if arch == "pipelined" {
+                list(&levels, "--levels")?
+            } else {
+                list(&iterative_tiles, "--iterative-tiles")?
+            };
+            for n in counts {
+                let a = ModMulArgs {
+                    arch: arch.to_string(),
+                    tile: Some(shape.to_string()),
+                    karatsuba: if arch == "pipelined" { n } else { 0 },
+                    tiles: if arch == "iterative" { n } else { 4 },
+                };
+                let cfg = a.config(&f)?;
+                let label = if arch == "pipelined" {
+                    format!("pipelined {shape} K{n}")
+                } else {
+                    format!("iterative {shape} x{n}")
+                };
+                configs.push((label, cfg));
+            }
+        }
+    }
+    let root = t
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("build/explore/modmul-{}", target.name())));
+    let mut rows = vec![];
+    let mut points = vec![];
+    for (i, (label, cfg)) in configs.iter().enumerate() {
+        eprintln!("zkhdl: explore [{}/{}] {label}", i + 1, configs.len());
+        let core = zkhdl_hdl::modmul::generate(cfg)?;
+        let dir = root.join(format!("{i:02}"));
+        match synthesize(&core, target, freq, &dir) {
+            Ok(r) => {
+                // Without place and route, throughput assumes the --freq clock.
+                let clock = r.fmax_mhz.unwrap_or(freq);
+                let thr = clock / core.manifest.initiation_interval.max(1) as f64;
+                points.push(zkhdl_synth::plot::Point {
+                    label: label.clone(),
+                    area: area_of(&r)?,
+                    throughput: thr,
+                });
+                let mut v = synth_report_json(&core, &r);
+                v["label"] = json!(label);
+                v["throughput_mops"] = json!(thr);
+                rows.push(v);
+            }
+            Err(e) if e.code == 2 => {
+                eprintln!("zkhdl: explore: {label}: {}", e.msg);
+                rows.push(json!({"label": label, "error": e.msg}));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let front = zkhdl_synth::plot::pareto(&points);
+    let clock_note = if target.places() {
+        "placed-and-routed Fmax"
+    } else {
+        "the --freq clock"
+    };
+    let title = format!(
+        "modmul {} on {}: {area} vs throughput ({clock_note} / II)",
+        f.name(),
+        target.name()
+    );
+    let svg = zkhdl_synth::plot::svg(&points, &front, &title, &area, "throughput (M products/s)");
+    let svg_path = root.join("pareto.svg");
+    write_file(&svg_path, &svg)?;
+    let mut md = String::from("| config | LUTs | FFs | DSPs | Fmax MHz | II | Mops/s | Pareto |\n|---|---|---|---|---|---|---|---|\n");
+    let mut k = 0;
+    for row in &rows {
+        if row.get("error").is_some() {
+            md.push_str(&format!(
+                "| {} | does not fit: {} | | | | | | |\n",
+                row["label"].as_str().unwrap_or(""),
+                row["error"].as_str().unwrap_or("")
+            ));
+            continue;
+        }
+        let on = front.contains(&k);
+        k += 1;
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {:.3} | {} |\n",
+            row["label"].as_str().unwrap_or(""),
+            row["luts"],
+            row["ffs"],
+            row["dsps"],
+            row["fmax_mhz"]
+                .as_f64()
+                .map_or("-".into(), |f| format!("{f:.1}")),
+            row["initiation_interval"],
+            row["throughput_mops"].as_f64().unwrap_or(0.0),
+            if on { "yes" } else { "" }
+        ));
+    }
+    write_file(&root.join("explore.md"), &md)?;
+    let out = json!({"field": f.name(), "target": target.name(), "area": area, "points": rows,
+                     "pareto": front.iter().map(|&i| points[i].label.clone()).collect::<Vec<_>>(),
+                     "plot": svg_path});
+    write_file(
+        &root.join("explore.json"),
+        &(serde_json::to_string_pretty(&out).expect("json") + "\n"),
+    )?;
+    if t.json {
+        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+    } else {
+        print!("{md}");
+        println!(
+            "plot: {}  table: {}",
+            svg_path.display(),
+            root.join("explore.md").display()
+        );
+    }
+    Ok(0)
 }
 
 fn bench(core: BenchCore) -> Result<u8, Failure> {

