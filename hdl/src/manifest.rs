@@ -51,6 +51,52 @@ pub struct Manifest {
     pub generator: String,
 }
 
+impl PortSpec {
+    pub fn input(name: &str, width: usize, description: &str) -> Self {
+        PortSpec {
+            name: name.into(),
+            direction: Direction::Input,
+            width,
+            description: description.into(),
+        }
+    }
+
+    pub fn output(name: &str, width: usize, description: &str) -> Self {
+        PortSpec {
+            name: name.into(),
+            direction: Direction::Output,
+            width,
+            description: description.into(),
+        }
+    }
+}
+
+/// The ports of a valid-only streaming core: clock, reset, `in_valid`, the data inputs,
+/// `out_valid`, the data outputs.
+pub fn stream_ports(inputs: Vec<PortSpec>, taken: &str, outputs: Vec<PortSpec>) -> Vec<PortSpec> {
+    let mut v = vec![
+        PortSpec::input("clock", 1, "rising-edge clock"),
+        PortSpec::input(
+            "reset",
+            1,
+            "synchronous active-high reset; clears the valid pipeline",
+        ),
+        PortSpec::input(
+            "in_valid",
+            1,
+            &format!("{taken} taken on this cycle's rising edge"),
+        ),
+    ];
+    v.extend(inputs);
+    v.push(PortSpec::output(
+        "out_valid",
+        1,
+        "the outputs are valid this cycle",
+    ));
+    v.extend(outputs);
+    v
+}
+
 impl Manifest {
     pub fn port(&self, name: &str) -> Option<&PortSpec> {
         self.ports.iter().find(|p| p.name == name)

@@ -12,7 +12,7 @@
 //! negative difference, and registers the result.
 
 use crate::emit::{emit_core, GeneratedCore};
-use crate::manifest::{Direction, Manifest, PortSpec};
+use crate::manifest::{stream_ports, Manifest, PortSpec};
 use crate::HdlError;
 use num_bigint::BigUint;
 use rust_hdl::prelude::*;
@@ -163,44 +163,18 @@ pub fn biguint_to_bits<const N: usize>(v: &BigUint) -> Bits<N> {
 }
 
 fn ports(w: usize) -> Vec<PortSpec> {
-    let p = |name: &str, direction, width, description: &str| PortSpec {
-        name: name.into(),
-        direction,
-        width,
-        description: description.into(),
-    };
-    use Direction::*;
-    vec![
-        p("clock", Input, 1, "rising-edge clock"),
-        p(
-            "reset",
-            Input,
-            1,
-            "synchronous active-high reset; clears the valid pipeline",
-        ),
-        p(
-            "in_valid",
-            Input,
-            1,
-            "a, b and op are taken on this cycle's rising edge",
-        ),
-        p("op", Input, 1, "0: a + b, 1: a - b"),
-        p("a", Input, w, "first operand, canonical (< p)"),
-        p("b", Input, w, "second operand, canonical (< p)"),
-        p("out_valid", Output, 1, "result is valid this cycle"),
-        p(
-            "out_op",
-            Output,
-            1,
-            "op of the input this result belongs to",
-        ),
-        p(
-            "result",
-            Output,
-            w,
-            "(a + b) mod p or (a - b) mod p, in [0, p)",
-        ),
-    ]
+    stream_ports(
+        vec![
+            PortSpec::input("op", 1, "0: a + b, 1: a - b"),
+            PortSpec::input("a", w, "first operand, canonical (< p)"),
+            PortSpec::input("b", w, "second operand, canonical (< p)"),
+        ],
+        "a, b and op are",
+        vec![
+            PortSpec::output("out_op", 1, "op of the input this result belongs to"),
+            PortSpec::output("result", w, "(a + b) mod p or (a - b) mod p, in [0, p)"),
+        ],
+    )
 }
 
 /// Generates the Verilog and manifest of a `modadd` core.

@@ -18,7 +18,7 @@
 
 use crate::emit::{emit_core, GeneratedCore};
 use crate::karatsuba::{self, Operand};
-use crate::manifest::{Direction, Manifest, PortSpec};
+use crate::manifest::{stream_ports, Manifest, PortSpec};
 use crate::modadd::width_class;
 use crate::netlist::{literal, Netlist, Term};
 use crate::tile::{TileMul, TileShape};
@@ -378,32 +378,18 @@ impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
 }
 
 fn ports(w: usize) -> Vec<PortSpec> {
-    let p = |name: &str, direction, width, description: &str| PortSpec {
-        name: name.into(),
-        direction,
-        width,
-        description: description.into(),
-    };
-    use Direction::*;
-    vec![
-        p("clock", Input, 1, "rising-edge clock"),
-        p(
-            "reset",
-            Input,
-            1,
-            "synchronous active-high reset; clears the valid pipeline",
-        ),
-        p(
-            "in_valid",
-            Input,
-            1,
-            "a and b are taken on this cycle's rising edge",
-        ),
-        p("a", Input, w, "first operand, < p"),
-        p("b", Input, w, "second operand, < p"),
-        p("out_valid", Output, 1, "result is valid this cycle"),
-        p("result", Output, w, "a * b * R^-1 mod p, in [0, p)"),
-    ]
+    stream_ports(
+        vec![
+            PortSpec::input("a", w, "first operand, < p"),
+            PortSpec::input("b", w, "second operand, < p"),
+        ],
+        "a and b are",
+        vec![PortSpec::output(
+            "result",
+            w,
+            "a * b * R^-1 mod p, in [0, p)",
+        )],
+    )
 }
 
 /// Generates the Verilog and manifest of a `modmul` core.

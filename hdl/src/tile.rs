@@ -4,7 +4,7 @@
 //! 16x16 bits; this primitive has a Rust simulation model for any shape up to 32x32.
 
 use crate::emit::{emit_core, GeneratedCore};
-use crate::manifest::{Direction, Manifest, PortSpec};
+use crate::manifest::{Manifest, PortSpec};
 use crate::HdlError;
 use rust_hdl::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -139,12 +139,6 @@ pub fn generate(shape: TileShape, top: &str) -> Result<GeneratedCore, HdlError> 
         TileShape::T26x17 => emit_core(&mut TileMul::<26, 17, 43>::default(), top)?,
         TileShape::T27x27 => emit_core(&mut TileMul::<27, 27, 54>::default(), top)?,
     };
-    let port = |name: &str, direction, width, description: &str| PortSpec {
-        name: name.into(),
-        direction,
-        width,
-        description: description.into(),
-    };
     let manifest = Manifest {
         core: "tile".into(),
         top: top.into(),
@@ -152,15 +146,10 @@ pub fn generate(shape: TileShape, top: &str) -> Result<GeneratedCore, HdlError> 
         clock: "clock".into(),
         reset: String::new(),
         ports: vec![
-            port("clock", Direction::Input, 1, "rising-edge clock"),
-            port("a", Direction::Input, wa, "unsigned operand"),
-            port("b", Direction::Input, wb, "unsigned operand"),
-            port(
-                "p",
-                Direction::Output,
-                wa + wb,
-                "a * b, two cycles after a and b",
-            ),
+            PortSpec::input("clock", 1, "rising-edge clock"),
+            PortSpec::input("a", wa, "unsigned operand"),
+            PortSpec::input("b", wb, "unsigned operand"),
+            PortSpec::output("p", wa + wb, "a * b, two cycles after a and b"),
         ],
         latency: TileShape::LATENCY,
         initiation_interval: 1,

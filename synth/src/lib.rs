@@ -123,6 +123,15 @@ impl Target {
         }
     }
 
+    /// The resource class of a yosys cell type for this target and how many of it one cell
+    /// is (an ECP5 CCU2C carry cell holds two LUT4s).
+    pub fn classify_weighted(self, cell: &str) -> Option<(Resource, u64)> {
+        match (self, cell) {
+            (Target::Ecp5_85k, "CCU2C") => Some((Resource::Luts, 2)),
+            _ => self.classify(cell).map(|r| (r, 1)),
+        }
+    }
+
     /// The resource class of a yosys cell type for this target (None: not counted).
     pub fn classify(self, cell: &str) -> Option<Resource> {
         match self {
@@ -236,8 +245,8 @@ pub fn parse_nextpnr_report(
 pub fn summarize(target: Target, cells: &BTreeMap<String, u64>) -> BTreeMap<Resource, u64> {
     let mut out = BTreeMap::new();
     for (c, n) in cells {
-        if let Some(r) = target.classify(c) {
-            *out.entry(r).or_insert(0) += n;
+        if let Some((r, w)) = target.classify_weighted(c) {
+            *out.entry(r).or_insert(0) += n * w;
         }
     }
     out
@@ -398,7 +407,7 @@ mod tests {
     fn parses_captured_ecp5_reports() {
         let cells = parse_yosys_stat(&fixture("ecp5-stat.json")).unwrap();
         let s = summarize(Target::Ecp5_85k, &cells);
-        assert_eq!(s[&Resource::Luts], cells["LUT4"]);
+        assert_eq!(s[&Resource::Luts], cells["LUT4"] + 2 * cells["CCU2C"]);
         assert_eq!(s[&Resource::Ffs], cells["TRELLIS_FF"]);
         assert_eq!(s[&Resource::Dsps], cells["MULT18X18D"]);
         let (fmax, util) = parse_nextpnr_report(&fixture("ecp5-report.json")).unwrap();
