@@ -9,6 +9,7 @@ pub mod error;
 pub mod field;
 pub mod hex;
 pub mod primality;
+pub mod rcb;
 pub mod vectors;
 
 pub use curve::{Affine, Curve, CurvePreset};
