@@ -134,9 +134,18 @@ fn digit_case(out: &str, reg: &str, idx: &str, d: usize, w: usize) -> String {
     c
 }
 
+/// Bits subtracted per cycle in the final reduction (a carry chain this long is short
+/// enough for the loop's clock).
+const SUB_CHUNK: usize = 64;
+
+/// Cycles of the final `U - p`: one per chunk, then one to select.
+fn final_cycles(cfg: &ModMulConfig) -> usize {
+    (cfg.modulus.bits() as usize + 2).div_ceil(SUB_CHUNK) + 1
+}
+
 /// Cycles between accepted inputs, and from input to result.
 pub fn initiation_interval(cfg: &ModMulConfig) -> usize {
-    schedule(cfg).len() + 1
+    schedule(cfg).len() + 1 + final_cycles(cfg)
 }
 
 fn bits_for(n: usize) -> usize {
@@ -277,7 +286,17 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
         addends.join(" + ")
     );
     let _ = writeln!(s, "wire [{}:0] u_full = {{acc, u_r}};", uw - 1);
-    let _ = writeln!(s, "wire [{}:0] u_diff = u_full - {};", uw, lit(p, uw + 1));
+    // Final U - p, SUB_CHUNK bits a cycle through shift registers with a borrow.
+    let chunks = final_cycles(cfg) - 1;
+    let fw = chunks * SUB_CHUNK;
+    let _ = writeln!(
+        s,
+        "reg fin = 0;\nreg [{cb}:0] fcount = 0;\nreg borrow = 0;\nreg [{fm}:0] ush = 0;\nreg [{fm}:0] psh = 0;\nreg [{fm}:0] dsh = 0;\nwire [{c}:0] fsub = {{1'b0, ush[{cm}:0]}} - {{1'b0, psh[{cm}:0]}} - {{{c}'b0, borrow}};",
+        cb = bits_for(chunks) - 1,
+        fm = fw - 1,
+        c = SUB_CHUNK,
+        cm = SUB_CHUNK - 1
+    );
     let last = rows.len() - 1;
     let _ = writeln!(
         s,
@@ -301,10 +320,25 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
 {m_write}
         end
         if ({shift} && {emit}) u_r <= {{acc[{wm1}:0], u_r[{dm}:{w}]}};
-        if (step == {last}) begin
-            busy <= 1'b0;
-            valid_r <= 1'b1;
-            res_r <= u_diff[{uw}] ? u_full[{pm}:0] : u_diff[{pm}:0];
+        if (fin) begin
+            if (fcount == {chunks}) begin
+                fin <= 1'b0;
+                busy <= 1'b0;
+                valid_r <= 1'b1;
+                res_r <= borrow ? u_full[{pm}:0] : dsh[{pm}:0];
+            end else begin
+                borrow <= fsub[{sc}];
+                {dsh_next}
+                ush <= ush >> {sc};
+                psh <= psh >> {sc};
+                fcount <= fcount + 1'b1;
+            end
+        end else if (step == {last}) begin
+            fin <= 1'b1;
+            fcount <= 0;
+            borrow <= 1'b0;
+            ush <= u_full[{um}:0];
+            psh <= {plit};
         end else begin
             step <= step + 1'b1;
         end
@@ -317,6 +351,18 @@ always @(*) result = res_r;
         dm = dw - 1,
         pm = p.bits() as usize - 1,
         init = crate::modmul::OUTPUTS_AT_TIME_ZERO,
+        sc = SUB_CHUNK,
+        um = fw.min(uw) - 1,
+        plit = lit(p, fw),
+        dsh_next = if fw == SUB_CHUNK {
+            format!("dsh <= fsub[{}:0];", SUB_CHUNK - 1)
+        } else {
+            format!(
+                "dsh <= {{fsub[{}:0], dsh[{}:{SUB_CHUNK}]}};",
+                SUB_CHUNK - 1,
+                fw - 1
+            )
+        },
         m_write = {
             let mut c = format!("            case ({cap_idx})\n");
             for i in 0..d {
@@ -335,7 +381,7 @@ always @(*) result = res_r;
     Ok(Plan {
         body: s,
         tiles: k,
-        latency: rows.len() + 1,
+        latency: initiation_interval(cfg),
         register_bits: 4 * dw + aw + sw,
         compressor_terms: 0,
     })

@@ -123,7 +123,7 @@ pub fn run_batch(
         let log = dir.join("iverilog.log");
         let text = String::from_utf8_lossy(&out.stderr).to_string();
         let _ = std::fs::write(&log, &text);
-        return Err(SimError::CompileFailed {
+        return Err(SimError::IverilogFailed {
             first_error: text.lines().next().unwrap_or("iverilog failed").to_string(),
             log,
         });
@@ -157,7 +157,7 @@ pub fn run_batch(
         rows.push(row);
     }
     if rows.len() != stimulus.len() {
-        return Err(SimError::CompileFailed {
+        return Err(SimError::IverilogFailed {
             first_error: format!(
                 "vvp printed {} rows for {} cycles: {}",
                 rows.len(),
