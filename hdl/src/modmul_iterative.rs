@@ -220,7 +220,7 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
     s.push_str("end\n");
     let _ = writeln!(
         s,
-        "reg busy = 0;\nreg [{sw1}:0] step = 0;\nreg [{dm}:0] a_r = 0;\nreg [{dm}:0] b_r = 0;\nreg [{dm}:0] m_r = 0;\nreg [{dm}:0] u_r = 0;\nreg [{am}:0] acc = 0;\nreg [{wm}:0] res_r = 0;\nreg valid_r = 0;\nwire [{cm}:0] ctl = rom[step];",
+        "reg busy = 0;\nreg [{sw1}:0] step = 0;\nreg [{dm}:0] a_r = 0;\nreg [{dm}:0] b_r = 0;\nreg [{dm}:0] m_r = 0;\nreg [{dm}:0] u_r = 0;\nreg [{am}:0] acc = 0;\nreg [{wm}:0] res_r = 0;\nreg valid_r = 0;\nreg [{cm}:0] ctl = 0;",
         sw1 = sw - 1,
         dm = dw - 1,
         am = aw - 1,
@@ -312,6 +312,7 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
             u_r <= 0;
             acc <= 0;
             step <= 0;
+            ctl <= rom[0];
             busy <= 1'b1;
         end
     end else begin
@@ -341,6 +342,9 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
             psh <= {plit};
         end else begin
             step <= step + 1'b1;
+            // The control word is a register (read one step ahead) so that the ROM is off
+            // the operand-select path.
+            ctl <= rom[step + 1'b1];
         end
     end
 end
