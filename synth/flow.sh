@@ -6,6 +6,8 @@
 #   TARGET: ecp5-85k | ice40-up5k | xcup | generic
 # writes OUTDIR/yosys.log, OUTDIR/stat.json (yosys `stat -json`), and for ecp5-85k and
 # ice40-up5k OUTDIR/nextpnr.log and OUTDIR/report.json (nextpnr utilisation and Fmax).
+# Every target flattens the design (rust-hdl emits one module per instance, which would make
+# yosys map hundreds of identical tile modules one by one).
 # Set PNR=0 to stop after synthesis, SYNTH=0 to place and route the netlist already in OUTDIR.
 # Tools: $YOSYS, $NEXTPNR_ECP5, $NEXTPNR_ICE40 override the virtualenv's.
 set -euo pipefail
@@ -33,8 +35,8 @@ out=.
 case $target in
   ecp5-85k)   synth="synth_ecp5 -top $top -json $out/netlist.json" ;;
   ice40-up5k) synth="synth_ice40 -dsp -top $top -json $out/netlist.json" ;;
-  xcup)       synth="synth_xilinx -family xcup -top $top" ;;
-  generic)    synth="synth -top $top; abc -g AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX; opt_clean" ;;
+  xcup)       synth="synth_xilinx -flatten -family xcup -top $top" ;;
+  generic)    synth="synth -flatten -top $top; abc -g AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX; opt_clean" ;;
   *) echo "flow.sh: unknown target $target (ecp5-85k, ice40-up5k, xcup, generic)" >&2; exit 2 ;;
 esac
 if [ "${SYNTH:-1}" = 1 ]; then
