@@ -116,7 +116,14 @@ fn xcup_and_generic_count_resources() {
         "--out",
         tmp("xcup").to_str().unwrap(),
     ]));
-    assert_eq!(v["dsps"], v["tiles"], "one DSP48E2 per tile: {v}");
+    // At most one DSP48E2 per tile: a tile whose constant operand is trivial (this Mersenne
+    // prime has p' = 1 and all-ones chunks) may become logic once the design is flattened.
+    let (dsps, tiles) = (v["dsps"].as_u64().unwrap(), v["tiles"].as_u64().unwrap());
+    assert!(
+        dsps > 0 && dsps <= tiles,
+        "{dsps} DSP48E2 for {tiles} tiles: {v}"
+    );
+    assert!(v["cells"]["DSP48E2"].as_u64() == Some(dsps));
     assert!(v["fmax_mhz"].is_null());
     let v = json(&zkhdl(&[
         "synth",
