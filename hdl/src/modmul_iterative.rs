@@ -63,9 +63,16 @@ pub fn r_bits(cfg: &ModMulConfig) -> usize {
     w * d
 }
 
+/// Tiles actually built: the requested count, capped at 2d (a column never has more than 2d
+/// digit products, so further tiles would never be busy).
+pub fn effective_tiles(cfg: &ModMulConfig) -> usize {
+    let (_, d) = digits(cfg);
+    cfg.iterative_tiles.min(2 * d)
+}
+
 fn schedule(cfg: &ModMulConfig) -> Vec<Row> {
     let (_, d) = digits(cfg);
-    let k = cfg.iterative_tiles;
+    let k = effective_tiles(cfg);
     let empty = || Row {
         issue: vec![(SrcA::Zero, 0, SrcB::Zero, 0); k],
         add: vec![false; k],
@@ -155,13 +162,7 @@ fn bits_for(n: usize) -> usize {
 /// Builds the iterative datapath.
 pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
     let (w, d) = digits(cfg);
-    let k = cfg.iterative_tiles;
-    if k > 2 * d {
-        return Err(HdlError::Unsupported(format!(
-            "{k} tiles for {d}-digit operands: at most {} are ever busy",
-            2 * d
-        )));
-    }
+    let k = effective_tiles(cfg);
     let rows = schedule(cfg);
     let p = &cfg.modulus;
     let dw = d * w;
@@ -320,7 +321,7 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
         if ({cap}) begin
 {m_write}
         end
-        if ({shift} && {emit}) u_r <= {{acc[{wm1}:0], u_r[{dm}:{w}]}};
+        if ({shift} && {emit}) {u_next}
         if (fin) begin
             if (fcount == {chunks}) begin
                 fin <= 1'b0;
@@ -351,13 +352,16 @@ end
 always @(*) out_valid = valid_r;
 always @(*) result = res_r;
 {init}",
-        wm1 = w - 1,
-        dm = dw - 1,
         pm = p.bits() as usize - 1,
         init = crate::modmul::OUTPUTS_AT_TIME_ZERO,
         sc = SUB_CHUNK,
         um = fw.min(uw) - 1,
         plit = lit(p, fw),
+        u_next = if d == 1 {
+            format!("u_r <= acc[{}:0];", w - 1)
+        } else {
+            format!("u_r <= {{acc[{}:0], u_r[{}:{w}]}};", w - 1, dw - 1)
+        },
         dsh_next = if fw == SUB_CHUNK {
             format!("dsh <= fsub[{}:0];", SUB_CHUNK - 1)
         } else {

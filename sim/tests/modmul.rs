@@ -135,6 +135,11 @@ fn iterative_matches_arkworks() {
         let f = custom(bits);
         check(&iterative(&f, tile, tiles), &f, 100, seed, None);
     }
+    // One-digit operands (a 7-bit prime): more tiles than can be busy are capped, not refused.
+    let f = Field::custom_hex("0x65").unwrap();
+    let cfg = iterative(&f, TileShape::T18x18, 4);
+    assert_eq!(modmul::generate(&cfg).unwrap().manifest.tiles, 2);
+    check(&cfg, &f, 100, seed, Some(0.3));
 }
 
 #[test]
