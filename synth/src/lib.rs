@@ -218,10 +218,11 @@ pub fn parse_yosys_stat(text: &str) -> Result<BTreeMap<String, u64>, String> {
         .collect())
 }
 
+/// nextpnr's utilisation: (used, available) per bel type.
+pub type Utilization = BTreeMap<String, (u64, u64)>;
+
 /// (worst Fmax in MHz, utilisation) from nextpnr's `--report` JSON.
-pub fn parse_nextpnr_report(
-    text: &str,
-) -> Result<(Option<f64>, BTreeMap<String, (u64, u64)>), String> {
+pub fn parse_nextpnr_report(text: &str) -> Result<(Option<f64>, Utilization), String> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let fmax = v.get("fmax").and_then(|f| f.as_object()).and_then(|f| {
         f.values()
