@@ -566,7 +566,7 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
             };
             let ok = run.matches_golden();
             if sim.json {
-                let out = json!({
+                let mut out = json!({
                     "core": "modmul",
                     "simulator": sim.simulator.name(),
                     "field": f.name(),
@@ -578,18 +578,17 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
                     "n": pairs.len(),
                     "seed": seed,
                     "products": run.products.iter().map(to_hex).collect::<Vec<_>>(),
-                    "matches_golden": ok,
-                    "mismatches": run.mismatches.iter().take(20).collect::<Vec<_>>(),
-                    "mismatch_count": run.mismatches.len(),
-                    "stream_errors": run.stream_errors,
-                    "cycles": run.cycles,
-                    "latency": run.latency,
                     "initiation_interval": run.initiation_interval,
                     "tiles": run.tiles,
-                    "wall_s": run.wall_s,
-                    "cycles_per_s": run.cycles_per_s(),
-                    "build": run.build,
                 });
+                add_run_fields(
+                    &mut out,
+                    ok,
+                    &run.mismatches,
+                    &run.stream_errors,
+                    (run.cycles, run.latency, run.wall_s),
+                    &run.build,
+                );
                 println!("{}", serde_json::to_string_pretty(&out).expect("json"));
             } else {
                 println!(
@@ -629,7 +628,7 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
             let ok = run.matches_golden();
             let hex = |v: &[BigUint]| v.iter().map(to_hex).collect::<Vec<_>>();
             if sim.json {
-                let out = json!({
+                let mut out = json!({
                     "core": "modadd",
                     "simulator": sim.simulator.name(),
                     "field": f.name(),
@@ -638,16 +637,15 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
                     "seed": seed,
                     "sums": hex(&run.sums),
                     "differences": hex(&run.differences),
-                    "matches_golden": ok,
-                    "mismatches": run.mismatches.iter().take(20).collect::<Vec<_>>(),
-                    "mismatch_count": run.mismatches.len(),
-                    "stream_errors": run.stream_errors,
-                    "cycles": run.cycles,
-                    "latency": run.latency,
-                    "wall_s": run.wall_s,
-                    "cycles_per_s": run.cycles_per_s(),
-                    "build": run.build,
                 });
+                add_run_fields(
+                    &mut out,
+                    ok,
+                    &run.mismatches,
+                    &run.stream_errors,
+                    (run.cycles, run.latency, run.wall_s),
+                    &run.build,
+                );
                 println!("{}", serde_json::to_string_pretty(&out).expect("json"));
             } else {
                 println!(
@@ -1060,6 +1058,32 @@ fn bench(core: BenchCore) -> Result<u8, Failure> {
         out.with_extension("md").display()
     );
     Ok(if run.matches_golden() { 0 } else { 1 })
+}
+
+/// The fields every `sim --json` object shares: the verdict, the first mismatches, stream
+/// errors, cycles, latency, timing and the build report.
+fn add_run_fields(
+    out: &mut Value,
+    ok: bool,
+    mismatches: &[zkhdl_sim::run::Mismatch],
+    stream_errors: &[String],
+    (cycles, latency, wall_s): (u64, usize, f64),
+    build: &Option<zkhdl_sim::BuildReport>,
+) {
+    let fields = json!({
+        "matches_golden": ok,
+        "mismatches": mismatches.iter().take(20).collect::<Vec<_>>(),
+        "mismatch_count": mismatches.len(),
+        "stream_errors": stream_errors,
+        "cycles": cycles,
+        "latency": latency,
+        "wall_s": wall_s,
+        "cycles_per_s": zkhdl_sim::run::rate(cycles, wall_s),
+        "build": build,
+    });
+    if let (Some(o), Some(f)) = (out.as_object_mut(), fields.as_object()) {
+        o.extend(f.clone());
+    }
 }
 
 fn print_build(b: &Option<zkhdl_sim::BuildReport>) {

@@ -75,15 +75,6 @@ impl Netlist {
         format!("{prefix}_{}", self.counter)
     }
 
-    /// A signal that already exists (a port or a registered input).
-    pub fn external(name: &str, width: usize, stage: usize) -> Sig {
-        Sig {
-            name: name.to_string(),
-            width,
-            stage,
-        }
-    }
-
     /// `wire [width-1:0] name = expr;` at `stage`.
     pub fn wire(&mut self, prefix: &str, width: usize, stage: usize, expr: &str) -> Sig {
         let name = self.fresh(prefix);
@@ -293,8 +284,14 @@ impl Netlist {
                     } else {
                         l.name.clone()
                     });
-                    // The carry part of slice j lands in slice j + 1.
+                    // The carry part of slice j lands in slice j + 1; it must fit in one slice.
+                    assert!(
+                        s.width <= 2 * slice_bits,
+                        "slice sums of {} bits need slices wider than {slice_bits} bits",
+                        s.width
+                    );
                     match self.slice(&s, slice_bits, slice_bits) {
+                        Some(h) if h.width == slice_bits => high.push(h.name.clone()),
                         Some(h) => {
                             high.push(format!("{{{}'b0, {}}}", slice_bits - h.width, h.name))
                         }
@@ -310,8 +307,7 @@ impl Netlist {
         self.reg_expr("sum", out_width, cur_stage, &e)
     }
 
-    /// Appends the declarations and logic to `out`. `tile_drive` receives the always-block
-    /// lines that drive the tile stubs.
+    /// Appends the declarations, the tile drivers and the pipeline registers to `out`.
     pub fn render(&self, out: &mut String, clock: &str) {
         for d in &self.decls {
             let _ = writeln!(out, "{d}");

@@ -57,6 +57,10 @@ fn stream_of<'a>(
     }
 }
 
+fn generate(cfg: &ModMulConfig) -> Result<GeneratedCore, SimError> {
+    modmul::generate(cfg).map_err(|e| SimError::Config(e.to_string()))
+}
+
 /// Generates the core for `cfg`, builds it (cached) and runs `pairs` through it in Verilator.
 pub fn simulate(
     cfg: &ModMulConfig,
@@ -64,7 +68,7 @@ pub fn simulate(
     pairs: &[(BigUint, BigUint)],
     opts: &SimOptions,
 ) -> Result<ModMulRun, SimError> {
-    let core = modmul::generate(cfg).map_err(|e| SimError::Config(e.to_string()))?;
+    let core = generate(cfg)?;
     simulate_core(&core, cfg, field, pairs, opts)
 }
 
@@ -88,7 +92,7 @@ pub fn simulate_iverilog(
     pairs: &[(BigUint, BigUint)],
     opts: &SimOptions,
 ) -> Result<ModMulRun, SimError> {
-    let core = modmul::generate(cfg).map_err(|e| SimError::Config(e.to_string()))?;
+    let core = generate(cfg)?;
     let k = cfg.r_bits();
     let out = stream_iverilog(&stream_of(&core, field, k, pairs), opts)?;
     Ok(check(&core, field, k, pairs, out))
