@@ -218,6 +218,105 @@ impl MsmFile {
     }
 }
 
+/// Point-adder input: `{"curve": "bls12-381", "pairs": [[P, Q], ...]}`, each point
+/// `{"x": "0x..", "y": "0x.."}` or `"infinity"` (affine, canonical).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointPairsFile {
+    pub curve: String,
+    pub pairs: Vec<Vec<AffineJson>>,
+}
+
+impl PointPairsFile {
+    pub fn from_json(text: &str) -> Result<Self, GoldenError> {
+        serde_json::from_str(text)
+            .map_err(|e| GoldenError::BadInput(format!("malformed input JSON: {e}")))
+    }
+
+    /// Parses and validates every point (on the curve, in the subgroup); errors name
+    /// `pairs[i][j]`.
+    pub fn parse(&self) -> Result<(Curve, Vec<(Affine, Affine)>), GoldenError> {
+        let curve = Curve::from_name(&self.curve)?;
+        let mut out = Vec::with_capacity(self.pairs.len());
+        for (i, pair) in self.pairs.iter().enumerate() {
+            if pair.len() != 2 {
+                return Err(GoldenError::BadInput(format!(
+                    "pairs[{i}] holds {} points, expected 2",
+                    pair.len()
+                )));
+            }
+            let mut pts = Vec::with_capacity(2);
+            for (j, p) in pair.iter().enumerate() {
+                let a = p
+                    .to_affine()
+                    .and_then(|a| curve.validate(&a).map(|_| a))
+                    .map_err(|e| GoldenError::BadInput(format!("pairs[{i}][{j}]: {e}")))?;
+                pts.push(a);
+            }
+            let q = pts.pop().expect("two points");
+            let p = pts.pop().expect("two points");
+            out.push((p, q));
+        }
+        Ok((curve, out))
+    }
+}
+
+/// Point pairs for the point adder, in projective form: first the edge cases of a complete
+/// formula (P + P, P + (-P), O + P, P + O, O + O, a scaled identity (0 : l : 0), G + G, and
+/// doubling and negation with Z != 1), then random pairs, each coordinate triple scaled by a
+/// random nonzero Z so that the full projective formula is exercised.
+pub fn point_add_pairs(
+    curve: &Curve,
+    n: usize,
+    seed: u64,
+) -> Vec<(crate::rcb::Projective, crate::rcb::Projective)> {
+    use crate::rcb::Projective;
+    let mut rng = rng_from_seed(seed);
+    let fq = curve.base_field();
+    let scale = |p: &Projective, z: &BigUint| Projective {
+        x: fq.mul(&p.x, z),
+        y: fq.mul(&p.y, z),
+        z: fq.mul(&p.z, z),
+    };
+    let nonzero = |rng: &mut ChaCha8Rng| loop {
+        let z = fq.random_element(rng);
+        if z != BigUint::default() {
+            return z;
+        }
+    };
+    let p = curve.random_point(&mut rng);
+    let (pp, np) = (
+        Projective::from_affine(&p),
+        Projective::from_affine(&curve.neg(&p)),
+    );
+    let g = Projective::from_affine(&curve.generator());
+    let o = Projective::identity();
+    let (z1, z2, l) = (nonzero(&mut rng), nonzero(&mut rng), nonzero(&mut rng));
+    let scaled_o = Projective {
+        x: BigUint::default(),
+        y: l,
+        z: BigUint::default(),
+    };
+    let mut v = vec![
+        (pp.clone(), pp.clone()),
+        (pp.clone(), np.clone()),
+        (o.clone(), pp.clone()),
+        (pp.clone(), o.clone()),
+        (o.clone(), o.clone()),
+        (scaled_o, pp.clone()),
+        (g.clone(), g),
+        (scale(&pp, &z1), scale(&pp, &z2)),
+        (scale(&pp, &z1), scale(&np, &z2)),
+    ];
+    v.truncate(n);
+    while v.len() < n {
+        let a = Projective::from_affine(&curve.random_point(&mut rng));
+        let b = Projective::from_affine(&curve.random_point(&mut rng));
+        let (za, zb) = (nonzero(&mut rng), nonzero(&mut rng));
+        v.push((scale(&a, &za), scale(&b, &zb)));
+    }
+    v
+}
+
 /// Expected MSM result (affine, canonical).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MsmExpected {

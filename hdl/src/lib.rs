@@ -11,6 +11,7 @@ pub mod modadd;
 pub mod modmul;
 pub mod modmul_iterative;
 pub mod netlist;
+pub mod point_add;
 pub mod tile;
 
 pub use emit::GeneratedCore;

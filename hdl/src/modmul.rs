@@ -342,7 +342,7 @@ pub struct ModMul<const W: usize, const TA: usize, const TB: usize, const TP: us
 }
 
 impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> ModMul<W, TA, TB, TP> {
-    fn new(plan: &Plan) -> Self {
+    pub(crate) fn new(plan: &Plan) -> Self {
         ModMul {
             clock: Default::default(),
             reset: Default::default(),
@@ -373,8 +373,41 @@ impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
     }
 
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(self.body.0.clone())
+        // A point adder holds twelve identical multipliers: kept as one module, Verilator
+        // compiles its C++ once instead of twelve inlined copies.
+        Verilog::Custom(format!("/*verilator no_inline_module*/\n{}", self.body.0))
     }
+}
+
+/// A block family emitted at a width class and tile shape chosen at run time (rust-hdl
+/// widths are const generics).
+pub(crate) trait WidthTile {
+    fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
+        &self,
+    ) -> Result<String, HdlError>;
+}
+
+/// Calls `e.emit` with the const parameters of width class `w` and `tile`.
+pub(crate) fn dispatch<E: WidthTile>(w: usize, tile: TileShape, e: &E) -> Result<String, HdlError> {
+    macro_rules! with_tile {
+        ($w:literal) => {
+            match tile {
+                TileShape::T16x16 => e.emit::<$w, 16, 16, 32>(),
+                TileShape::T18x18 => e.emit::<$w, 18, 18, 36>(),
+                TileShape::T26x17 => e.emit::<$w, 26, 17, 43>(),
+                TileShape::T27x27 => e.emit::<$w, 27, 27, 54>(),
+            }
+        };
+    }
+    macro_rules! by_width {
+        ($($w:literal),*) => {
+            match w {
+                $($w => with_tile!($w),)*
+                _ => Err(HdlError::Unsupported(format!("no width class {w}"))),
+            }
+        };
+    }
+    by_width!(64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768)
 }
 
 fn ports(w: usize) -> Vec<PortSpec> {
@@ -396,33 +429,15 @@ fn ports(w: usize) -> Vec<PortSpec> {
 pub fn generate(cfg: &ModMulConfig) -> Result<GeneratedCore, HdlError> {
     let plan = plan(cfg)?;
     let w = cfg.width()?;
-    macro_rules! with_tile {
-        ($w:literal) => {
-            match cfg.tile {
-                TileShape::T16x16 => {
-                    emit_core(&mut ModMul::<$w, 16, 16, 32>::new(&plan), &cfg.top)?
-                }
-                TileShape::T18x18 => {
-                    emit_core(&mut ModMul::<$w, 18, 18, 36>::new(&plan), &cfg.top)?
-                }
-                TileShape::T26x17 => {
-                    emit_core(&mut ModMul::<$w, 26, 17, 43>::new(&plan), &cfg.top)?
-                }
-                TileShape::T27x27 => {
-                    emit_core(&mut ModMul::<$w, 27, 27, 54>::new(&plan), &cfg.top)?
-                }
-            }
-        };
+    struct Emit<'a>(&'a Plan, &'a str);
+    impl WidthTile for Emit<'_> {
+        fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
+            &self,
+        ) -> Result<String, HdlError> {
+            emit_core(&mut ModMul::<W, TA, TB, TP>::new(self.0), self.1)
+        }
     }
-    macro_rules! build {
-        ($($w:literal),*) => {
-            match w {
-                $($w => with_tile!($w),)*
-                _ => unreachable!("width classes are covered"),
-            }
-        };
-    }
-    let verilog = build!(64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768);
+    let verilog = dispatch(w, cfg.tile, &Emit(&plan, &cfg.top))?;
     let k = cfg.r_bits();
     let ii = match cfg.architecture {
         Architecture::Pipelined => 1,

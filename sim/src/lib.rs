@@ -12,6 +12,7 @@ pub mod harness;
 pub mod iverilog;
 pub mod modadd;
 pub mod modmul;
+pub mod point_add;
 pub mod run;
 
 pub use harness::{BuildOptions, BuildReport, Design, Model, Port, PortDir, SimError, TraceFormat};

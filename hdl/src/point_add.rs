@@ -1,0 +1,466 @@
+//! `point_add`: a fully pipelined complete point adder for short Weierstrass curves with
+//! a = 0 (BLS12-381 G1 b = 4, BN254 G1 b = 3, BLS12-377 G1 b = 1; one generator for all).
+//!
+//! Contract: with `in_valid` high on a rising edge the core takes P1 = (x1 : y1 : z1) and
+//! P2 = (x2 : y2 : z2) in homogeneous projective coordinates (x = X/Z, y = Y/Z, the identity
+//! is (0 : 1 : 0)), every coordinate in the Montgomery domain (`v * R mod p`, `R = 2^k`, k =
+//! the bit length of p) and below p. [`PointAddConfig::latency`] cycles later `out_valid` is
+//! high for one cycle and (x3 : y3 : z3) = P1 + P2, in the same domain, fully reduced. A new
+//! pair every cycle, no backpressure, results in order; `reset` clears the valid pipeline.
+//!
+//! Formula: Renes-Costello-Batina, eprint 2015/1060, Algorithm 7 (12 M + 2 m3b + 19 a). It is
+//! complete: doubling, P + (-P) and the identity need no special case, which is what lets the
+//! MSM pipeline push any pair through without looking at it. The result is exactly the
+//! projective triple of the software model `zkhdl_golden::rcb::add`, step for step.
+//!
+//! Structure: 12 pipelined Montgomery multipliers ([`crate::modmul`], one per M; the schedule
+//! puts six products in each of two product layers) and two-stage modular adders written
+//! inline; `3b * v` is a chain of modular doublings and additions. Every value carries the
+//! pipeline stage it is valid at and the netlist builder inserts the delay registers, so the
+//! schedule is correct by construction.
+
+use crate::emit::{emit_core, GeneratedCore};
+use crate::manifest::{stream_ports, Manifest, PortSpec};
+use crate::modadd::width_class;
+use crate::modmul::{self, dispatch, valid_pipeline, Body, ModMul, ModMulConfig, WidthTile};
+use crate::netlist::{literal, Netlist, Sig};
+use crate::tile::TileShape;
+use crate::HdlError;
+use num_bigint::BigUint;
+use rust_hdl::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointAddConfig {
+    /// Curve name for the manifest, e.g. `bls12-381`.
+    pub curve: String,
+    /// The base field prime.
+    #[serde(with = "crate::emit::hex_biguint")]
+    pub modulus: BigUint,
+    /// The curve coefficient b of y^2 = x^3 + b.
+    pub b: u64,
+    pub top: String,
+    /// Tile shape and Karatsuba levels of the multipliers.
+    pub tile: TileShape,
+    pub karatsuba: usize,
+}
+
+impl PointAddConfig {
+    pub fn new(curve: &str, modulus: BigUint, b: u64) -> Self {
+        PointAddConfig {
+            curve: curve.into(),
+            modulus,
+            b,
+            top: "zk_point_add".into(),
+            tile: TileShape::T26x17,
+            karatsuba: 3,
+        }
+    }
+
+    /// The configuration of the multipliers inside.
+    pub fn modmul(&self) -> ModMulConfig {
+        let mut m = ModMulConfig::new(self.modulus.clone(), &format!("{}-fq", self.curve));
+        m.tile = self.tile;
+        m.karatsuba = self.karatsuba;
+        m
+    }
+
+    /// k: coordinates are Montgomery residues for R = 2^k.
+    pub fn r_bits(&self) -> usize {
+        self.modulus.bits() as usize
+    }
+
+    pub fn width(&self) -> Result<usize, HdlError> {
+        width_class(self.modulus.bits() as usize)
+    }
+
+    pub fn validate(&self) -> Result<(), HdlError> {
+        self.modmul().validate()?;
+        if self.b == 0 {
+            return Err(HdlError::Unsupported(
+                "b = 0 is not an elliptic curve with a = 0".into(),
+            ));
+        }
+        if BigUint::from(3 * self.b) >= self.modulus {
+            return Err(HdlError::Unsupported("3b must be below the modulus".into()));
+        }
+        Ok(())
+    }
+
+    /// Cycles from input to result.
+    pub fn latency(&self) -> Result<usize, HdlError> {
+        Ok(plan(self)?.latency)
+    }
+}
+
+/// The generated datapath.
+pub struct PointAddPlan {
+    pub body: String,
+    pub latency: usize,
+    pub multipliers: usize,
+    pub modular_adds: usize,
+    pub mul_plan: modmul::Plan,
+}
+
+/// Schedules field operations on the netlist: products go to multiplier instances, additions
+/// are inline two-stage modular adders.
+struct Schedule {
+    nl: Netlist,
+    k: usize,
+    p: BigUint,
+    mul_latency: usize,
+    /// Operand names of each multiplier instance.
+    muls: Vec<(String, String)>,
+    adds: usize,
+}
+
+impl Schedule {
+    fn align(&mut self, a: &Sig, b: &Sig) -> (Sig, Sig, usize) {
+        let st = a.stage.max(b.stage);
+        (self.nl.at(a, st), self.nl.at(b, st), st)
+    }
+
+    fn mul(&mut self, a: &Sig, b: &Sig) -> Sig {
+        let (a, b, st) = self.align(a, b);
+        let i = self.muls.len();
+        self.muls.push((a.name, b.name));
+        let k = self.k;
+        self.nl.wire(
+            "m",
+            k,
+            st + self.mul_latency,
+            &format!("muls${i}$result[{}:0]", k - 1),
+        )
+    }
+
+    /// `(a + b) mod p` (or `a - b`): stage 1 the raw sum (k + 1 bits; a difference's top bit
+    /// is its borrow), stage 2 the correction by p.
+    fn add_sub(&mut self, a: &Sig, b: &Sig, subtract: bool) -> Sig {
+        let (a, b, st) = self.align(a, b);
+        let k = self.k;
+        self.adds += 1;
+        let op = if subtract { "-" } else { "+" };
+        let raw = self.nl.reg_expr(
+            if subtract { "sub" } else { "add" },
+            k + 1,
+            st,
+            &format!("{{1'b0, {}}} {op} {{1'b0, {}}}", a.name, b.name),
+        );
+        let p = literal(&self.p, k);
+        if subtract {
+            self.nl.reg_expr(
+                "fsub",
+                k,
+                st + 1,
+                &format!(
+                    "{r}[{k}] ? {r}[{h}:0] + {p} : {r}[{h}:0]",
+                    r = raw.name,
+                    h = k - 1
+                ),
+            )
+        } else {
+            let p1 = literal(&self.p, k + 1);
+            let d = self
+                .nl
+                .wire("dsum", k + 1, st + 1, &format!("{} - {p1}", raw.name));
+            self.nl.reg_expr(
+                "fadd",
+                k,
+                st + 1,
+                &format!(
+                    "{d}[{k}] ? {r}[{h}:0] : {d}[{h}:0]",
+                    d = d.name,
+                    r = raw.name,
+                    h = k - 1
+                ),
+            )
+        }
+    }
+
+    fn add(&mut self, a: &Sig, b: &Sig) -> Sig {
+        self.add_sub(a, b, false)
+    }
+
+    fn sub(&mut self, a: &Sig, b: &Sig) -> Sig {
+        self.add_sub(a, b, true)
+    }
+
+    /// `c * v mod p` for a small constant c >= 1, by left-to-right doubling and adding.
+    fn mul_small(&mut self, v: &Sig, c: u64) -> Sig {
+        let mut acc = v.clone();
+        for bit in (0..63 - c.leading_zeros()).rev() {
+            acc = self.add(&acc, &acc);
+            if (c >> bit) & 1 == 1 {
+                acc = self.add(&acc, v);
+            }
+        }
+        acc
+    }
+}
+
+/// Builds the datapath of Algorithm 7. Stage 0 is the input ports, stage 1 their registers.
+pub fn plan(cfg: &PointAddConfig) -> Result<PointAddPlan, HdlError> {
+    cfg.validate()?;
+    let mcfg = cfg.modmul();
+    let mul_plan = modmul::plan(&mcfg)?;
+    let k = cfg.r_bits();
+    let w = cfg.width()?;
+    let mut s = Schedule {
+        nl: Netlist::default(),
+        k,
+        p: cfg.modulus.clone(),
+        mul_latency: mul_plan.latency,
+        muls: vec![],
+        adds: 0,
+    };
+    let input = |s: &mut Schedule, n: &str| s.nl.reg_expr(n, k, 0, &format!("{n}[{}:0]", k - 1));
+    let (x1, y1, z1) = (
+        input(&mut s, "x1"),
+        input(&mut s, "y1"),
+        input(&mut s, "z1"),
+    );
+    let (x2, y2, z2) = (
+        input(&mut s, "x2"),
+        input(&mut s, "y2"),
+        input(&mut s, "z2"),
+    );
+    // The order of Algorithm 7; the comments name its variables.
+    let t0 = s.mul(&x1, &x2);
+    let t1 = s.mul(&y1, &y2);
+    let t2 = s.mul(&z1, &z2);
+    let t3 = s.add(&x1, &y1);
+    let t4 = s.add(&x2, &y2);
+    let t3 = s.mul(&t3, &t4);
+    let t4 = s.add(&t0, &t1);
+    let t3 = s.sub(&t3, &t4); // t3 = X1 Y2 + X2 Y1
+    let t4 = s.add(&y1, &z1);
+    let x3 = s.add(&y2, &z2);
+    let t4 = s.mul(&t4, &x3);
+    let x3 = s.add(&t1, &t2);
+    let t4 = s.sub(&t4, &x3); // t4 = Y1 Z2 + Y2 Z1
+    let x3 = s.add(&x1, &z1);
+    let y3 = s.add(&x2, &z2);
+    let x3 = s.mul(&x3, &y3);
+    let y3 = s.add(&t0, &t2);
+    let y3 = s.sub(&x3, &y3); // y3 = X1 Z2 + X2 Z1
+    let x3 = s.add(&t0, &t0);
+    let t0 = s.add(&x3, &t0); // t0 = 3 X1 X2
+    let t2 = s.mul_small(&t2, 3 * cfg.b);
+    let z3 = s.add(&t1, &t2);
+    let t1 = s.sub(&t1, &t2);
+    let y3 = s.mul_small(&y3, 3 * cfg.b);
+    let x3 = s.mul(&t4, &y3);
+    let t2 = s.mul(&t3, &t1);
+    let x3 = s.sub(&t2, &x3);
+    let y3 = s.mul(&y3, &t0);
+    let t1 = s.mul(&t1, &z3);
+    let y3 = s.add(&t1, &y3);
+    let t0 = s.mul(&t0, &t3);
+    let z3 = s.mul(&z3, &t4);
+    let z3 = s.add(&z3, &t0);
+    let latency = x3.stage.max(y3.stage).max(z3.stage);
+    let (x3, y3, z3) = (
+        s.nl.at(&x3, latency),
+        s.nl.at(&y3, latency),
+        s.nl.at(&z3, latency),
+    );
+    let pad = |n: &str| {
+        if w == k {
+            n.to_string()
+        } else {
+            format!("{{{}'b0, {n}}}", w - k)
+        }
+    };
+    let mut body = String::new();
+    s.nl.render(&mut body, "clock");
+    let _ = writeln!(body, "always @(*) begin");
+    for (i, (a, b)) in s.muls.iter().enumerate() {
+        let _ = writeln!(body, "    muls${i}$clock = clock;");
+        let _ = writeln!(body, "    muls${i}$reset = reset;");
+        let _ = writeln!(body, "    muls${i}$in_valid = 1'b1;");
+        let _ = writeln!(body, "    muls${i}$a = {};", pad(a));
+        let _ = writeln!(body, "    muls${i}$b = {};", pad(b));
+    }
+    let _ = writeln!(body, "end");
+    body.push_str(&valid_pipeline(latency));
+    let _ = writeln!(body, "always @(*) x3 = {};", pad(&x3.name));
+    let _ = writeln!(body, "always @(*) y3 = {};", pad(&y3.name));
+    let _ = writeln!(body, "always @(*) z3 = {};", pad(&z3.name));
+    body.push_str(
+        "initial begin\n    out_valid = 1'b0;\n    x3 = 0;\n    y3 = 0;\n    z3 = 0;\nend\n",
+    );
+    Ok(PointAddPlan {
+        body,
+        latency,
+        multipliers: s.muls.len(),
+        modular_adds: s.adds,
+        mul_plan,
+    })
+}
+
+/// The rust-hdl block: ports, the multipliers as child blocks, the schedule as its body.
+#[derive(LogicBlock)]
+pub struct PointAdd<const W: usize, const TA: usize, const TB: usize, const TP: usize> {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub in_valid: Signal<In, Bit>,
+    pub x1: Signal<In, Bits<W>>,
+    pub y1: Signal<In, Bits<W>>,
+    pub z1: Signal<In, Bits<W>>,
+    pub x2: Signal<In, Bits<W>>,
+    pub y2: Signal<In, Bits<W>>,
+    pub z2: Signal<In, Bits<W>>,
+    pub out_valid: Signal<Out, Bit>,
+    pub x3: Signal<Out, Bits<W>>,
+    pub y3: Signal<Out, Bits<W>>,
+    pub z3: Signal<Out, Bits<W>>,
+    muls: Vec<ModMul<W, TA, TB, TP>>,
+    body: Body,
+}
+
+impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> PointAdd<W, TA, TB, TP> {
+    pub(crate) fn new(plan: &PointAddPlan) -> Self {
+        PointAdd {
+            clock: Default::default(),
+            reset: Default::default(),
+            in_valid: Default::default(),
+            x1: Default::default(),
+            y1: Default::default(),
+            z1: Default::default(),
+            x2: Default::default(),
+            y2: Default::default(),
+            z2: Default::default(),
+            out_valid: Default::default(),
+            x3: Default::default(),
+            y3: Default::default(),
+            z3: Default::default(),
+            muls: (0..plan.multipliers)
+                .map(|_| ModMul::new(&plan.mul_plan))
+                .collect(),
+            body: Body(plan.body.clone()),
+        }
+    }
+}
+
+impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
+    for PointAdd<W, TA, TB, TP>
+{
+    fn update(&mut self) {}
+
+    fn connect(&mut self) {
+        self.out_valid.connect();
+        self.x3.connect();
+        self.y3.connect();
+        self.z3.connect();
+        for m in &mut self.muls {
+            m.clock.connect();
+            m.reset.connect();
+            m.in_valid.connect();
+            m.a.connect();
+            m.b.connect();
+        }
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(self.body.0.clone())
+    }
+}
+
+pub(crate) fn ports(w: usize) -> Vec<PortSpec> {
+    let c = |n: &str, d: &str| PortSpec::input(n, w, d);
+    stream_ports(
+        vec![
+            c("x1", "P1 X (Montgomery domain, < p)"),
+            c("y1", "P1 Y"),
+            c("z1", "P1 Z (0 with y1 != 0: the identity)"),
+            c("x2", "P2 X"),
+            c("y2", "P2 Y"),
+            c("z2", "P2 Z"),
+        ],
+        "P1 and P2 are",
+        vec![
+            PortSpec::output("x3", w, "(P1 + P2) X (Montgomery domain, in [0, p))"),
+            PortSpec::output("y3", w, "(P1 + P2) Y"),
+            PortSpec::output("z3", w, "(P1 + P2) Z"),
+        ],
+    )
+}
+
+/// Generates the Verilog and manifest of a `point_add` core.
+pub fn generate(cfg: &PointAddConfig) -> Result<GeneratedCore, HdlError> {
+    let plan = plan(cfg)?;
+    let w = cfg.width()?;
+    struct Emit<'a>(&'a PointAddPlan, &'a str);
+    impl WidthTile for Emit<'_> {
+        fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
+            &self,
+        ) -> Result<String, HdlError> {
+            emit_core(&mut PointAdd::<W, TA, TB, TP>::new(self.0), self.1)
+        }
+    }
+    let verilog = dispatch(w, cfg.tile, &Emit(&plan, &cfg.top))?;
+    let k = cfg.r_bits();
+    let tiles = plan.multipliers * plan.mul_plan.tiles;
+    let manifest = Manifest {
+        core: "point_add".into(),
+        top: cfg.top.clone(),
+        files: vec![format!("{}.v", cfg.top)],
+        clock: "clock".into(),
+        reset: "reset".into(),
+        ports: ports(w),
+        latency: plan.latency,
+        initiation_interval: 1,
+        handshake: "valid only: in_valid qualifies inputs, out_valid qualifies outputs; no \
+                    backpressure, one result per accepted input, in order"
+            .into(),
+        arithmetic: format!(
+            "complete projective addition on y^2 = x^3 + {b} over F_p (Renes-Costello-Batina \
+             Alg. 7, a = 0): (x3 : y3 : z3) = P1 + P2, coordinates Montgomery residues \
+             v * 2^{k} mod p in [0, p); p = {p:#x}; {m} multipliers ({t} tiles), {a} modular \
+             additions",
+            b = cfg.b,
+            p = cfg.modulus,
+            m = plan.multipliers,
+            t = tiles,
+            a = plan.modular_adds,
+        ),
+        modulus: Some(format!("{:#x}", cfg.modulus)),
+        field: Some(format!("{}-fq", cfg.curve)),
+        tiles,
+        config: serde_json::to_value(cfg).expect("config serializes"),
+        generator: format!("zkhdl-hdl {}", env!("CARGO_PKG_VERSION")),
+    };
+    Ok(GeneratedCore { verilog, manifest })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bls12_381() -> PointAddConfig {
+        let p = BigUint::parse_bytes(b"1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab", 16).unwrap();
+        PointAddConfig::new("bls12-381", p, 4)
+    }
+
+    #[test]
+    fn twelve_multipliers_in_two_product_layers() {
+        let cfg = bls12_381();
+        let plan = plan(&cfg).unwrap();
+        assert_eq!(plan.multipliers, 12);
+        assert_eq!(plan.modular_adds, 19 + 2 * 4, "19 a plus two 12 v chains");
+        let lm = plan.mul_plan.latency;
+        assert!(
+            plan.latency > 2 * lm && plan.latency < 2 * lm + 24,
+            "{}",
+            plan.latency
+        );
+    }
+
+    #[test]
+    fn rejects_b_zero() {
+        let mut cfg = bls12_381();
+        cfg.b = 0;
+        assert!(plan(&cfg).is_err());
+    }
+}
