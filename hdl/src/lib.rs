@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod modadd;
 pub mod modmul;
 pub mod modmul_iterative;
+pub mod msm;
 pub mod netlist;
 pub mod point_add;
 pub mod tile;

@@ -73,6 +73,8 @@ pub enum SimError {
     },
     #[error("{0}")]
     Config(String),
+    #[error("watchdog: {0}")]
+    Watchdog(String),
     #[error("iverilog failed: {first_error} (full log: {log})")]
     IverilogFailed { first_error: String, log: PathBuf },
     #[error("tracing is off in this build: rebuild with a trace format to write {0}")]

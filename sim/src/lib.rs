@@ -12,6 +12,7 @@ pub mod harness;
 pub mod iverilog;
 pub mod modadd;
 pub mod modmul;
+pub mod msm;
 pub mod point_add;
 pub mod run;
 
