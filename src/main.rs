@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use zkhdl_golden::vectors::{
-    random_pairs, rng_from_seed, ModAddExpected, ModMulExpected, MsmExpected, MsmFile, PairsFile,
+    point_add_pairs, random_msm, random_pairs, ModAddExpected, ModMulExpected, MsmExpected,
+    MsmFile, PairsFile, PointPairsFile,
 };
 use zkhdl_golden::{curve::AffineJson, to_hex, Curve, Field, GoldenError};
 use zkhdl_sim::run::{Gaps, SimOptions};
@@ -133,6 +134,77 @@ impl ModMulArgs {
     }
 }
 
+/// Options of the point adder (and the MSM around it).
+#[derive(Args, Clone)]
+struct CurveArgs {
+    /// Curve: bls12-381, bn254 or bls12-377 (G1). Default: the input file's, else bls12-381.
+    #[arg(long)]
+    curve: Option<String>,
+    /// Tile shape of the multipliers: 16x16, 18x18, 26x17 or 27x27.
+    #[arg(long, default_value = "26x17")]
+    tile: String,
+    /// Karatsuba-Ofman levels of the multipliers, 0 to 4.
+    #[arg(long, default_value_t = 3)]
+    karatsuba: usize,
+}
+
+impl CurveArgs {
+    /// The curve: --curve, else the input file's, else bls12-381; the two must agree.
+    fn curve(&self, from_file: Option<&str>) -> Result<Curve, Failure> {
+        match (self.curve.as_deref(), from_file) {
+            (Some(a), Some(b)) if a != b => Err(Failure::input(format!(
+                "--curve {a} but the input file is for {b}"
+            ))),
+            (Some(a), _) | (None, Some(a)) => Ok(Curve::from_name(a)?),
+            (None, None) => Ok(Curve::from_name("bls12-381")?),
+        }
+    }
+
+    fn adder(&self, curve: &Curve) -> Result<zkhdl_hdl::point_add::PointAddConfig, Failure> {
+        let mut cfg = zkhdl_sim::point_add::config_for(curve);
+        cfg.tile = zkhdl_hdl::tile::TileShape::parse(&self.tile).ok_or_else(|| {
+            Failure::input(format!(
+                "unknown --tile {:?}: use 16x16, 18x18, 26x17 or 27x27",
+                self.tile
+            ))
+        })?;
+        cfg.karatsuba = self.karatsuba;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+/// Options of the MSM core.
+#[derive(Args, Clone)]
+struct MsmArgs {
+    /// Window width c (2^(c-1) buckets per window), 2 to 16. Default: the c with the fewest
+    /// estimated cycles for N.
+    #[arg(long)]
+    window: Option<usize>,
+    /// Entries of the parking FIFO for points whose bucket is busy (a power of two).
+    #[arg(long, default_value_t = 16)]
+    fifo_depth: usize,
+}
+
+impl MsmArgs {
+    fn config(
+        &self,
+        curve: &Curve,
+        adder: zkhdl_hdl::point_add::PointAddConfig,
+        n: usize,
+    ) -> Result<zkhdl_hdl::msm::MsmConfig, Failure> {
+        let latency = zkhdl_hdl::point_add::plan(&adder)?.latency;
+        let bits = curve.scalar_field().bits();
+        let c = self
+            .window
+            .unwrap_or_else(|| zkhdl_hdl::msm::best_window(n, bits, latency));
+        let mut cfg = zkhdl_hdl::msm::MsmConfig::new(adder, bits, c);
+        cfg.fifo_depth = self.fifo_depth;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
 #[derive(Subcommand)]
 enum GenCore {
     /// Montgomery modular multiplier.
@@ -157,6 +229,30 @@ enum GenCore {
         out: PathBuf,
         /// Name of the top Verilog module.
         #[arg(long, default_value = "zk_modadd")]
+        top: String,
+    },
+    /// Complete projective point adder (Renes-Costello-Batina Alg. 7), one addition per cycle.
+    PointAdd {
+        #[command(flatten)]
+        curve: CurveArgs,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module.
+        #[arg(long, default_value = "zk_point_add")]
+        top: String,
+    },
+    /// Pippenger MSM core around one point adder.
+    Msm {
+        #[command(flatten)]
+        curve: CurveArgs,
+        #[command(flatten)]
+        msm: MsmArgs,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module.
+        #[arg(long, default_value = "zk_msm")]
         top: String,
     },
 }
@@ -218,6 +314,30 @@ enum SimCore {
         field: FieldArgs,
         #[command(flatten)]
         sim: SimArgs,
+    },
+    /// Point adder: P + Q for each pair, checked against arkworks and bit-exact against the
+    /// formula's software model. Input file: {"curve": C, "pairs": [[P, Q], ...]}.
+    PointAdd {
+        #[command(flatten)]
+        curve: CurveArgs,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+    /// MSM: sum k_i P_i in hardware, checked against arkworks. Input file: {"curve": C,
+    /// "points": [{"x","y"} | "infinity", ...], "scalars": [...]}.
+    Msm {
+        #[command(flatten)]
+        curve: CurveArgs,
+        #[command(flatten)]
+        msm: MsmArgs,
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Hold out_ready low on random cycles with this probability (0 to 0.95).
+        #[arg(long, value_name = "P")]
+        backpressure: Option<f64>,
+        /// Fail if nothing moves for this many cycles (default: from the configuration).
+        #[arg(long)]
+        watchdog: Option<u64>,
     },
 }
 
@@ -286,6 +406,21 @@ enum ExploreCore {
 
 #[derive(Subcommand)]
 enum BenchCore {
+    /// MSM: adder utilization, cycles against the bound, cycles/s and build time.
+    Msm {
+        #[command(flatten)]
+        curve: CurveArgs,
+        #[command(flatten)]
+        msm: MsmArgs,
+        /// Random pairs.
+        #[arg(long, default_value_t = 4096)]
+        n: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Results file (JSON); a Markdown table is written beside it (.md).
+        #[arg(long, default_value = "results/msm-bench.json")]
+        out: PathBuf,
+    },
     /// Simulated cycles/s and verilate+compile time of a modmul core.
     Modmul {
         #[command(flatten)]
@@ -519,6 +654,49 @@ fn gen(core: GenCore) -> Result<u8, Failure> {
             }
             Ok(0)
         }
+        GenCore::PointAdd { curve, out, top } => {
+            let c = curve.curve(None)?;
+            let mut cfg = curve.adder(&c)?;
+            cfg.top = top;
+            let core = zkhdl_hdl::point_add::generate(&cfg)?;
+            for p in core.write(&out)? {
+                println!("wrote {}", p.display());
+            }
+            println!(
+                "{}: {} G1, {} tiles ({}), latency {}, one addition per cycle",
+                core.manifest.top,
+                c.name(),
+                core.manifest.tiles,
+                cfg.tile.name(),
+                core.manifest.latency
+            );
+            Ok(0)
+        }
+        GenCore::Msm {
+            curve,
+            msm,
+            out,
+            top,
+        } => {
+            let c = curve.curve(None)?;
+            let mut cfg = msm.config(&c, curve.adder(&c)?, 1024)?;
+            cfg.top = top;
+            let core = zkhdl_hdl::msm::generate(&cfg)?;
+            for p in core.write(&out)? {
+                println!("wrote {}", p.display());
+            }
+            println!(
+                "{}: {} G1, c = {}, {} windows x {} buckets, adder latency {}, {} tiles",
+                core.manifest.top,
+                c.name(),
+                cfg.window,
+                cfg.windows(),
+                cfg.buckets(),
+                core.manifest.latency,
+                core.manifest.tiles
+            );
+            Ok(0)
+        }
     }
 }
 
@@ -551,6 +729,14 @@ fn sim_options(s: &SimArgs, seed: Option<u64>) -> Result<SimOptions, Failure> {
 
 fn sim(core: SimCore) -> Result<u8, Failure> {
     match core {
+        SimCore::PointAdd { curve, sim } => sim_point_add(curve, sim),
+        SimCore::Msm {
+            curve,
+            msm,
+            sim,
+            backpressure,
+            watchdog,
+        } => sim_msm(curve, msm, sim, backpressure, watchdog),
         SimCore::Modmul { field, opts, sim } => {
             let (f, pairs, seed, cfg) =
                 load_pairs_checked(&field, &sim.vectors, |f| opts.config(f))?;
@@ -978,13 +1164,22 @@ fn explore(core: ExploreCore) -> Result<u8, Failure> {
 }
 
 fn bench(core: BenchCore) -> Result<u8, Failure> {
-    let BenchCore::Modmul {
-        field,
-        opts,
-        n,
-        seed,
-        out,
-    } = core;
+    let (field, opts, n, seed, out) = match core {
+        BenchCore::Msm {
+            curve,
+            msm,
+            n,
+            seed,
+            out,
+        } => return bench_msm(curve, msm, n, seed, out),
+        BenchCore::Modmul {
+            field,
+            opts,
+            n,
+            seed,
+            out,
+        } => (field, opts, n, seed, out),
+    };
     let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
     let cfg = opts.config(&f)?;
     // A private cache, so the build is measured from scratch (Verilator's runtime included).
@@ -1171,11 +1366,7 @@ fn golden(op: GoldenOp) -> Result<u8, Failure> {
                 }
                 (None, Some(n)) => {
                     let c = Curve::from_name(curve.as_deref().unwrap_or("bls12-381"))?;
-                    let mut rng = rng_from_seed(seed_or_fresh(vectors.seed));
-                    let points: Vec<_> = (0..n).map(|_| c.random_point(&mut rng)).collect();
-                    let scalars: Vec<_> = (0..n)
-                        .map(|_| c.scalar_field().random_element(&mut rng))
-                        .collect();
+                    let (points, scalars) = random_msm(&c, n, seed_or_fresh(vectors.seed));
                     (c, points, scalars)
                 }
                 _ => {
@@ -1202,4 +1393,353 @@ fn golden(op: GoldenOp) -> Result<u8, Failure> {
             Ok(0)
         }
     }
+}
+
+/// Only Verilator runs the curve cores (Icarus would take hours on 5,000 tile instances).
+fn verilator_only(sim: &SimArgs, core: &str) -> Result<(), Failure> {
+    if sim.simulator != Simulator::Verilator {
+        return Err(Failure::input(format!(
+            "{core} runs in Verilator only (--simulator verilator)"
+        )));
+    }
+    Ok(())
+}
+
+fn affine_json(p: &zkhdl_golden::Affine) -> Value {
+    serde_json::to_value(AffineJson::from_affine(p)).expect("json")
+}
+
+fn sim_point_add(curve: CurveArgs, sim: SimArgs) -> Result<u8, Failure> {
+    verilator_only(&sim, "point-add")?;
+    let (c, pairs, seed) = match (&sim.vectors.input, sim.vectors.random) {
+        (Some(path), None) => {
+            let file = PointPairsFile::from_json(&read_file(path)?)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            let c = curve.curve(Some(&file.curve))?;
+            let (_, pairs) = file
+                .parse()
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            let proj = pairs
+                .iter()
+                .map(|(p, q)| {
+                    (
+                        zkhdl_golden::rcb::Projective::from_affine(p),
+                        zkhdl_golden::rcb::Projective::from_affine(q),
+                    )
+                })
+                .collect::<Vec<_>>();
+            (c, proj, None)
+        }
+        (None, Some(n)) => {
+            let c = curve.curve(None)?;
+            let seed = seed_or_fresh(sim.vectors.seed);
+            (c, point_add_pairs(&c, n, seed), Some(seed))
+        }
+        _ => {
+            return Err(Failure::input(
+                "give the vectors: --random N [--seed S] or --input FILE",
+            ))
+        }
+    };
+    let cfg = curve.adder(&c)?;
+    let opts = sim_options(&sim, seed)?;
+    let run = zkhdl_sim::point_add::simulate(&cfg, &c, &pairs, &opts)?;
+    let ok = run.matches_golden();
+    if sim.json {
+        let mut out = json!({
+            "core": "point_add",
+            "curve": c.name(),
+            "tile": cfg.tile.name(),
+            "karatsuba": cfg.karatsuba,
+            "n": pairs.len(),
+            "seed": seed,
+            "results": run.results.iter().map(affine_json).collect::<Vec<_>>(),
+            "tiles": run.tiles,
+        });
+        add_run_fields(
+            &mut out,
+            ok,
+            &run.mismatches,
+            &run.stream_errors,
+            (run.cycles, run.latency, run.wall_s),
+            &run.build,
+        );
+        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+    } else {
+        println!(
+            "point-add {} G1, {} tiles ({} x{}), Karatsuba {}: {} pairs",
+            c.name(),
+            run.tiles,
+            cfg.tile.name(),
+            run.tiles,
+            cfg.karatsuba,
+            pairs.len()
+        );
+        print_build(&run.build);
+        println!(
+            "simulated {} cycles in {:.3} s ({:.0} cycles/s), latency {}, one addition per cycle",
+            run.cycles,
+            run.wall_s,
+            run.cycles_per_s(),
+            run.latency
+        );
+        print_verdict(ok, &run.stream_errors, &run.mismatches);
+    }
+    if let Some(t) = &sim.trace {
+        eprintln!("zkhdl: waveform written to {}", t.display());
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn probability(flag: &str, p: Option<f64>) -> Result<f64, Failure> {
+    match p {
+        Some(p) if !(0.0..=0.95).contains(&p) => Err(Failure::input(format!(
+            "{flag} must be a probability between 0 and 0.95"
+        ))),
+        Some(p) => Ok(p),
+        None => Ok(0.0),
+    }
+}
+
+/// Curve, points and scalars from --input or --random.
+fn load_msm(
+    curve: &CurveArgs,
+    v: &VectorArgs,
+) -> Result<(Curve, Vec<zkhdl_golden::Affine>, Vec<BigUint>, Option<u64>), Failure> {
+    match (&v.input, v.random) {
+        (Some(path), None) => {
+            let file = MsmFile::from_json(&read_file(path)?)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            curve.curve(Some(&file.curve))?;
+            let (c, p, s) = file
+                .parse()
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            Ok((c, p, s, None))
+        }
+        (None, Some(n)) => {
+            let c = curve.curve(None)?;
+            let seed = seed_or_fresh(v.seed);
+            let (p, s) = random_msm(&c, n, seed);
+            Ok((c, p, s, Some(seed)))
+        }
+        _ => Err(Failure::input(
+            "give the vectors: --random N [--seed S] or --input FILE",
+        )),
+    }
+}
+
+fn msm_json(
+    c: &Curve,
+    cfg: &zkhdl_hdl::msm::MsmConfig,
+    run: &zkhdl_sim::msm::MsmRun,
+    seed: Option<u64>,
+) -> Value {
+    json!({
+        "core": "msm",
+        "curve": c.name(),
+        "n": run.n,
+        "seed": seed,
+        "window": run.window,
+        "windows": run.windows,
+        "buckets_per_window": run.buckets_per_window,
+        "fifo_depth": cfg.fifo_depth,
+        "result": affine_json(&run.result),
+        "expected": affine_json(&run.expected),
+        "matches_golden": run.matches_golden(),
+        "stream_errors": run.stream_errors,
+        "cycles": run.cycles,
+        "cycle_bound": run.cycle_bound,
+        "accum_cycles": run.accum_cycles,
+        "bucket_adds": run.bucket_adds,
+        "hazard_stalls": run.hazard_stalls,
+        "wait_cycles": run.wait_cycles,
+        "total_adds": run.total_adds,
+        "adder_utilization": run.adder_utilization,
+        "overall_utilization": run.overall_utilization,
+        "adder_latency": run.adder_latency,
+        "tiles": run.tiles,
+        "simulated_cycles": run.simulated_cycles,
+        "wall_s": run.wall_s,
+        "cycles_per_s": run.cycles_per_s(),
+        "build": run.build,
+    })
+}
+
+fn sim_msm(
+    curve: CurveArgs,
+    msm: MsmArgs,
+    sim: SimArgs,
+    backpressure: Option<f64>,
+    watchdog: Option<u64>,
+) -> Result<u8, Failure> {
+    verilator_only(&sim, "msm")?;
+    let in_idle = probability("--gaps", sim.gaps)?;
+    let out_idle = probability("--backpressure", backpressure)?;
+    let (c, points, scalars, seed) = load_msm(&curve, &sim.vectors)?;
+    let cfg = msm.config(&c, curve.adder(&c)?, points.len())?;
+    let mut opts = sim_options(&sim, seed)?;
+    opts.gaps = None; // the MSM driver does its own handshakes
+    let drive = zkhdl_sim::msm::Drive {
+        in_idle,
+        out_idle,
+        seed: seed.unwrap_or(0),
+        watchdog,
+    };
+    let run = zkhdl_sim::msm::simulate(&cfg, &c, &points, &scalars, &opts, &drive)?;
+    let ok = run.matches_golden();
+    if sim.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&msm_json(&c, &cfg, &run, seed)).expect("json")
+        );
+    } else {
+        println!(
+            "msm {} G1: {} pairs, c = {} ({} windows x {} buckets), adder latency {}, {} tiles",
+            c.name(),
+            run.n,
+            run.window,
+            run.windows,
+            run.buckets_per_window,
+            run.adder_latency,
+            run.tiles
+        );
+        print_build(&run.build);
+        println!(
+            "{} cycles (bound {}), accumulation {} cycles, {} bucket additions, {} hazard \
+             stalls, adder utilization {:.3}",
+            run.cycles,
+            run.cycle_bound,
+            run.accum_cycles,
+            run.bucket_adds,
+            run.hazard_stalls,
+            run.adder_utilization
+        );
+        println!(
+            "simulated {} cycles in {:.2} s ({:.0} cycles/s)",
+            run.simulated_cycles,
+            run.wall_s,
+            run.cycles_per_s()
+        );
+        println!(
+            "result {}",
+            serde_json::to_string(&affine_json(&run.result)).expect("json")
+        );
+        for e in &run.stream_errors {
+            println!("STREAM ERROR: {e}");
+        }
+        if ok {
+            println!("PASS: the result matches arkworks");
+        } else {
+            println!(
+                "FAIL: expected {}",
+                serde_json::to_string(&affine_json(&run.expected)).expect("json")
+            );
+        }
+    }
+    if let Some(t) = &sim.trace {
+        eprintln!("zkhdl: waveform written to {}", t.display());
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn bench_msm(
+    curve: CurveArgs,
+    msm: MsmArgs,
+    n: usize,
+    seed: u64,
+    out: PathBuf,
+) -> Result<u8, Failure> {
+    let c = curve.curve(None)?;
+    let cfg = msm.config(&c, curve.adder(&c)?, n)?;
+    let cache = std::env::temp_dir().join(format!("zkhdl-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let mut sopts = SimOptions::default();
+    sopts.build.cache_dir = cache.clone();
+    sopts.progress = true;
+    let (points, scalars) = random_msm(&c, n, seed);
+    eprintln!("zkhdl: bench: building and running an MSM of {n} pairs ...");
+    let drive = zkhdl_sim::msm::Drive::default();
+    let run = zkhdl_sim::msm::simulate(&cfg, &c, &points, &scalars, &sopts, &drive);
+    let _ = std::fs::remove_dir_all(&cache);
+    let run = run?;
+    let b = run.build.clone().expect("verilator build");
+    let mut result = msm_json(&c, &cfg, &run, Some(seed));
+    result["verilate_s"] = json!(b.verilate_s);
+    result["compile_s"] = json!(b.compile_s);
+    result["cycles_over_bound"] = json!(run.cycles as f64 / run.cycle_bound.max(1) as f64);
+    result["hazard_rate"] = json!(run.hazard_stalls as f64 / run.bucket_adds.max(1) as f64);
+    result["machine"] = json!(machine());
+    result["date"] = json!(today());
+    write_file(
+        &out,
+        &(serde_json::to_string_pretty(&result).expect("json") + "\n"),
+    )?;
+    let md = format!(
+        "# MSM benchmark ({curve} G1, Verilator)\n\n\
+         Written by `zkhdl bench msm --curve {curve} --n {n} --seed {seed}` on {machine}, {date}.\n\n\
+         | quantity | value |\n|---|---|\n\
+         | pairs N | {n} |\n\
+         | window c, windows x buckets | {c}, {w} x {bk} |\n\
+         | matches arkworks | {ok} |\n\
+         | adder utilization in bucket accumulation | {util:.4} |\n\
+         | bucket additions / accumulation cycles | {ba} / {ac} |\n\
+         | hazard stalls (parked points) | {hz} ({hr:.2} %) |\n\
+         | cycles, whole MSM | {cy} |\n\
+         | bound N x windows + aggregation + combination | {bd} ({ob:.3} x) |\n\
+         | all additions / cycles | {ta} / {cy} ({ou:.3}) |\n\
+         | point adder latency, tiles | {lat}, {tiles} |\n\
+         | simulated cycles/s | {cps:.0} |\n\
+         | verilate + C++ compile | {vs:.1} s + {cs:.1} s |\n",
+        curve = c.name(),
+        machine = machine(),
+        date = today(),
+        c = run.window,
+        w = run.windows,
+        bk = run.buckets_per_window,
+        ok = run.matches_golden(),
+        util = run.adder_utilization,
+        ba = run.bucket_adds,
+        ac = run.accum_cycles,
+        hz = run.hazard_stalls,
+        hr = 100.0 * run.hazard_stalls as f64 / run.bucket_adds.max(1) as f64,
+        cy = run.cycles,
+        bd = run.cycle_bound,
+        ob = run.cycles as f64 / run.cycle_bound.max(1) as f64,
+        ta = run.total_adds,
+        ou = run.overall_utilization,
+        lat = run.adder_latency,
+        tiles = run.tiles,
+        cps = run.cycles_per_s(),
+        vs = b.verilate_s,
+        cs = b.compile_s,
+    );
+    write_file(&out.with_extension("md"), &md)?;
+    println!("{md}");
+    eprintln!("zkhdl: wrote {} and its .md", out.display());
+    Ok(if run.matches_golden() { 0 } else { 1 })
+}
+
+fn machine() -> String {
+    format!(
+        "{} CPUs",
+        std::thread::available_parallelism().map_or(1, |x| x.get())
+    )
+}
+
+/// Today's date (UTC) as YYYY-MM-DD, from the system clock.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }

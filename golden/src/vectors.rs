@@ -317,6 +317,16 @@ pub fn point_add_pairs(
     v
 }
 
+/// `n` random MSM pairs: points of the prime-order subgroup, then scalars below r, all from
+/// one seeded RNG (so `golden msm` and `sim msm` with the same seed see the same vectors).
+pub fn random_msm(curve: &Curve, n: usize, seed: u64) -> (Vec<Affine>, Vec<BigUint>) {
+    let mut rng = rng_from_seed(seed);
+    let points: Vec<Affine> = (0..n).map(|_| curve.random_point(&mut rng)).collect();
+    let fr = curve.scalar_field();
+    let scalars = (0..n).map(|_| fr.random_element(&mut rng)).collect();
+    (points, scalars)
+}
+
 /// Expected MSM result (affine, canonical).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MsmExpected {

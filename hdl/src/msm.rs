@@ -636,14 +636,23 @@ pub fn ports(w: usize) -> Vec<PortSpec> {
         PortSpec::output("out_x", w, "result X (projective, Montgomery domain)"),
         PortSpec::output("out_y", w, "result Y"),
         PortSpec::output("out_z", w, "result Z (0 for the identity)"),
-        s("stat_cycles", "cycles from the first pair taken to the result"),
+        s(
+            "stat_cycles",
+            "cycles from the first pair taken to the result",
+        ),
         s(
             "stat_accum_cycles",
             "cycles from the first pair taken to the end of bucket accumulation",
         ),
         s("stat_bucket_adds", "bucket additions issued"),
-        s("stat_hazards", "points parked because their bucket was busy"),
-        s("stat_stalls", "cycles a point waited for room in the parking FIFO"),
+        s(
+            "stat_hazards",
+            "points parked because their bucket was busy",
+        ),
+        s(
+            "stat_stalls",
+            "cycles the current point waited (slot taken by a parked point, or FIFO full)",
+        ),
         s("stat_adds", "additions issued in all phases"),
         PortSpec::output(
             "state",

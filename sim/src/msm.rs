@@ -64,7 +64,8 @@ pub struct MsmRun {
     /// Nonzero signed digits of the contributing pairs: what `bucket_adds` must be.
     pub expected_bucket_adds: u64,
     pub hazard_stalls: u64,
-    pub fifo_full_stalls: u64,
+    /// Cycles the current point waited (adder slot taken by a parked point, or FIFO full).
+    pub wait_cycles: u64,
     pub total_adds: u64,
     /// Bucket additions per accumulation cycle.
     pub adder_utilization: f64,
@@ -340,7 +341,7 @@ pub fn simulate_core(
         bucket_adds,
         expected_bucket_adds,
         hazard_stalls: stats[3],
-        fifo_full_stalls: stats[4],
+        wait_cycles: stats[4],
         total_adds: stats[5],
         adder_utilization: rate(bucket_adds, stats[1]),
         overall_utilization: rate(stats[5], stats[0]),
@@ -349,13 +350,4 @@ pub fn simulate_core(
         wall_s,
         build: Some(report),
     })
-}
-
-/// `n` random points of the prime-order subgroup and `n` random scalars below r.
-pub fn random_inputs(curve: &Curve, n: usize, seed: u64) -> (Vec<Affine>, Vec<BigUint>) {
-    let mut rng = rng_from_seed(seed);
-    let fr = curve.scalar_field();
-    (0..n)
-        .map(|_| (curve.random_point(&mut rng), fr.random_element(&mut rng)))
-        .unzip()
 }
