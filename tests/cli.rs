@@ -481,3 +481,214 @@ fn gen_modmul_reports_tiles_in_the_manifest() {
     let v = std::fs::read_to_string(d.join("zk_modmul.v")).unwrap();
     assert!(v.contains("module zk_modmul("));
 }
+
+#[test]
+fn sim_msm_matches_the_shared_example_with_the_json_contract() {
+    let o = zkhdl(&[
+        "sim",
+        "msm",
+        "--curve",
+        "bls12-381",
+        "--window",
+        "4",
+        "--input",
+        &example("msm-input.json"),
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = stdout_json(&o);
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(example("msm-expected.json")).unwrap())
+            .unwrap();
+    assert_eq!(v["result"], expected["result"]);
+    assert_eq!(v["matches_golden"], true);
+    for key in [
+        "cycles",
+        "bucket_adds",
+        "hazard_stalls",
+        "adder_utilization",
+        "wall_s",
+        "cycles_per_s",
+    ] {
+        assert!(v[key].is_number(), "{key}: {}", v[key]);
+    }
+    // 5 G + (r-1) 2G + 0 3G + 9 O: two contributing pairs, digits counted by the core.
+    assert!(v["bucket_adds"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn sim_msm_identity_result_and_empty_input() {
+    let d = tmp("msm-edge");
+    let g = "{\"x\": \"0x17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb\", \"y\": \"0x8b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1\"}";
+    // G + (r-1) G = O.
+    let r1 = "0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000000";
+    let f = write(
+        &d,
+        "cancel.json",
+        &format!("{{\"curve\": \"bls12-381\", \"points\": [{g}, {g}], \"scalars\": [\"0x1\", \"{r1}\"]}}"),
+    );
+    let o = zkhdl(&["sim", "msm", "--window", "4", "--input", &f, "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(stdout_json(&o)["result"], "infinity");
+    let f = write(
+        &d,
+        "empty.json",
+        "{\"curve\": \"bls12-381\", \"points\": [], \"scalars\": []}",
+    );
+    let o = zkhdl(&["sim", "msm", "--window", "4", "--input", &f, "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(stdout_json(&o)["result"], "infinity");
+}
+
+#[test]
+fn sim_msm_bad_inputs_name_the_index() {
+    let d = tmp("msm-bad");
+    let g = "{\"x\": \"0x17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb\", \"y\": \"0x8b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1\"}";
+    let file = |name: &str, points: &str, scalars: &str| {
+        write(
+            &d,
+            name,
+            &format!(
+                "{{\"curve\": \"bls12-381\", \"points\": [{points}], \"scalars\": [{scalars}]}}"
+            ),
+        )
+    };
+    let r = "0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001";
+    let cases = [
+        (
+            file(
+                "off.json",
+                &format!("{g}, {{\"x\": \"0x1\", \"y\": \"0x2\"}}"),
+                "\"0x1\", \"0x2\"",
+            ),
+            "points[1]",
+        ),
+        // (0, 2) is on y^2 = x^3 + 4 but not in the prime-order subgroup.
+        (
+            file(
+                "cofactor.json",
+                &format!("{g}, {g}, {{\"x\": \"0x0\", \"y\": \"0x2\"}}"),
+                "\"0x1\", \"0x2\", \"0x3\"",
+            ),
+            "subgroup",
+        ),
+        (
+            file("r.json", &format!("{g}, {g}"), &format!("\"0x1\", \"{r}\"")),
+            "scalars[1]",
+        ),
+        (file("len.json", g, "\"0x1\", \"0x2\""), "equal length"),
+        (file("hex.json", g, "\"12\""), "scalars[0]"),
+    ];
+    for (path, needle) in &cases {
+        assert_bad_input(&["sim", "msm", "--input", path, "--json"], needle);
+    }
+    assert_bad_input(
+        &["sim", "msm", "--curve", "secp256k1", "--random", "4"],
+        "secp256k1",
+    );
+    assert_bad_input(
+        &[
+            "sim", "msm", "--random", "4", "--seed", "1", "--window", "1",
+        ],
+        "window",
+    );
+    assert_bad_input(
+        &[
+            "sim", "msm", "--random", "4", "--seed", "1", "--window", "17",
+        ],
+        "window",
+    );
+    assert_bad_input(
+        &[
+            "sim",
+            "msm",
+            "--random",
+            "4",
+            "--seed",
+            "1",
+            "--backpressure",
+            "2",
+        ],
+        "--backpressure",
+    );
+}
+
+#[test]
+fn sim_point_add_random_and_file() {
+    let o = zkhdl(&[
+        "sim",
+        "point-add",
+        "--curve",
+        "bls12-381",
+        "--random",
+        "12",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = stdout_json(&o);
+    assert_eq!(v["matches_golden"], true);
+    assert_eq!(v["results"].as_array().unwrap().len(), 12);
+    assert_eq!(v["results"][1], "infinity", "P + (-P)");
+
+    let d = tmp("pa");
+    let g = "{\"x\": \"0x17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb\", \"y\": \"0x8b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1\"}";
+    let f = write(
+        &d,
+        "pairs.json",
+        &format!("{{\"curve\": \"bls12-381\", \"pairs\": [[{g}, {g}], [\"infinity\", {g}], [\"infinity\", \"infinity\"]]}}"),
+    );
+    let o = zkhdl(&["sim", "point-add", "--input", &f, "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = stdout_json(&o);
+    let two_g = zkhdl(&[
+        "golden",
+        "msm",
+        "--curve",
+        "bls12-381",
+        "--input",
+        &write(
+            &d,
+            "twog.json",
+            &format!("{{\"curve\": \"bls12-381\", \"points\": [{g}], \"scalars\": [\"0x2\"]}}"),
+        ),
+    ]);
+    assert_eq!(v["results"][0], stdout_json(&two_g)["result"], "G + G = 2G");
+    assert_eq!(v["results"][2], "infinity");
+    let bad = write(
+        &d,
+        "bad.json",
+        &format!("{{\"curve\": \"bls12-381\", \"pairs\": [[{g}, {g}, {g}]]}}"),
+    );
+    assert_bad_input(&["sim", "point-add", "--input", &bad], "pairs[0]");
+    assert_bad_input(
+        &["sim", "point-add", "--input", &bad, "--curve", "bn254"],
+        "bn254",
+    );
+}

@@ -1,0 +1,174 @@
+//! `msm` in Verilator against arkworks: adversarial inputs (all scalars equal, all points
+//! equal, scalars 0, 1 and r-1, N = 0 to 3, identity points mixed in, P and -P in the same
+//! bucket), random valid/ready patterns on input and output, a watchdog that must fire, BN254
+//! through the same generator, and a broken core the checks must catch.
+//!
+//! Small windows (c = 4: 64 windows of 8 buckets) keep the bucket memory small and make
+//! bucket hazards frequent, which is what these tests are after.
+
+mod common;
+
+use common::{quiet, test_seed};
+use num_bigint::BigUint;
+use num_traits::One;
+use zkhdl_golden::vectors::{random_msm, rng_from_seed};
+use zkhdl_golden::{Affine, Curve};
+use zkhdl_sim::msm::{config_for, simulate, simulate_core, Drive, MsmRun};
+use zkhdl_sim::SimError;
+
+fn run(curve: &Curve, c: usize, points: &[Affine], scalars: &[BigUint], drive: &Drive) -> MsmRun {
+    simulate(
+        &config_for(curve, c),
+        curve,
+        points,
+        scalars,
+        &quiet(),
+        drive,
+    )
+    .unwrap()
+}
+
+fn assert_ok(what: &str, r: &MsmRun) {
+    assert!(
+        r.matches_golden(),
+        "{what}: got {:?}, expected {:?}, errors {:?}",
+        r.result,
+        r.expected,
+        r.stream_errors
+    );
+    assert_eq!(r.bucket_adds, r.expected_bucket_adds, "{what}");
+}
+
+#[test]
+fn adversarial_inputs_bls12_381() {
+    let curve = Curve::from_name("bls12-381").unwrap();
+    let seed = test_seed("msm adversarial");
+    let fr = curve.scalar_field();
+    let r1 = fr.modulus() - 1u32;
+    let (pts, ks) = random_msm(&curve, 24, seed);
+    let p = pts[0].clone();
+    let d = Drive::default();
+    // All scalars equal: every point of a window goes to the same bucket.
+    let same_k = vec![ks[0].clone(); 24];
+    let r = run(&curve, 4, &pts, &same_k, &d);
+    assert_ok("all scalars equal", &r);
+    assert!(r.hazard_stalls > 0, "equal scalars must cause hazards");
+    // All points equal, random scalars; and all points and scalars equal.
+    let same_p = vec![p.clone(); 24];
+    assert_ok("all points equal", &run(&curve, 4, &same_p, &ks, &d));
+    assert_ok("all equal", &run(&curve, 4, &same_p, &same_k, &d));
+    // Scalars 0, 1, r-1 and identity points mixed in; P and -P with equal scalars share
+    // every bucket with opposite signs; P and -P with scalars k and r-k.
+    let neg = curve.neg(&p);
+    let mixed_p = vec![
+        p.clone(),
+        Affine::Infinity,
+        pts[1].clone(),
+        neg.clone(),
+        pts[2].clone(),
+        Affine::Infinity,
+        p.clone(),
+        neg.clone(),
+        pts[3].clone(),
+    ];
+    let mixed_k = vec![
+        ks[1].clone(),
+        ks[2].clone(),
+        BigUint::from(0u32),
+        ks[1].clone(),
+        BigUint::one(),
+        BigUint::from(0u32),
+        r1.clone(),
+        r1.clone(),
+        r1.clone(),
+    ];
+    assert_ok("mixed edge cases", &run(&curve, 4, &mixed_p, &mixed_k, &d));
+    // N = 0 (the identity), 1, 2, 3.
+    let r = run(&curve, 4, &[], &[], &d);
+    assert_ok("N = 0", &r);
+    assert_eq!(r.result, Affine::Infinity);
+    for n in 1..=3 {
+        assert_ok(
+            &format!("N = {n}"),
+            &run(&curve, 4, &pts[..n], &ks[..n], &d),
+        );
+    }
+    // Results that are the identity: k P + (r - k) P, and only zero scalars.
+    let rk = fr.modulus() - &ks[5];
+    let r = run(&curve, 4, &[p.clone(), p.clone()], &[ks[5].clone(), rk], &d);
+    assert_ok("k P + (r - k) P", &r);
+    assert_eq!(r.result, Affine::Infinity);
+    let zeros = vec![BigUint::from(0u32); 3];
+    assert_ok("zero scalars", &run(&curve, 4, &pts[..3], &zeros, &d));
+}
+
+#[test]
+fn random_handshakes_lose_nothing_bls12_381() {
+    let curve = Curve::from_name("bls12-381").unwrap();
+    let seed = test_seed("msm handshakes");
+    let mut rng = rng_from_seed(seed);
+    for (i, (in_idle, out_idle)) in [(0.3, 0.6), (0.8, 0.9), (0.0, 0.5)].into_iter().enumerate() {
+        let n = 20 + (rand::Rng::gen_range(&mut rng, 0..60usize));
+        let (pts, ks) = random_msm(&curve, n, seed + i as u64);
+        let drive = Drive {
+            in_idle,
+            out_idle,
+            seed: seed + i as u64,
+            watchdog: None,
+        };
+        let r = run(&curve, 4, &pts, &ks, &drive);
+        assert_ok(&format!("seed {seed} N {n} idle {in_idle}/{out_idle}"), &r);
+    }
+}
+
+#[test]
+fn the_watchdog_fires_with_the_core_state() {
+    let curve = Curve::from_name("bls12-381").unwrap();
+    let (pts, ks) = random_msm(&curve, 4, 1);
+    let drive = Drive {
+        watchdog: Some(20),
+        ..Drive::default()
+    };
+    // 20 cycles are shorter than the bucket-memory clear after reset and than the adder's
+    // latency: to so short a watchdog either looks like a hang.
+    match simulate(&config_for(&curve, 4), &curve, &pts, &ks, &quiet(), &drive) {
+        Err(SimError::Watchdog(m)) => {
+            assert!(m.contains("no progress for 20 cycles"), "{m}");
+            assert!(m.contains("core state"), "{m}");
+        }
+        other => panic!("expected the watchdog, got {:?}", other.map(|r| r.result)),
+    }
+}
+
+#[test]
+fn bn254_through_the_same_generator() {
+    let curve = Curve::from_name("bn254").unwrap();
+    let seed = test_seed("msm bn254");
+    let (mut pts, mut ks) = random_msm(&curve, 40, seed);
+    let r1 = curve.scalar_field().modulus() - 1u32;
+    pts.extend([curve.generator(), Affine::Infinity, pts[0].clone()]);
+    ks.extend([r1.clone(), r1, BigUint::one()]);
+    let drive = Drive {
+        in_idle: 0.2,
+        out_idle: 0.5,
+        seed,
+        watchdog: None,
+    };
+    assert_ok(
+        &format!("bn254 seed {seed}"),
+        &run(&curve, 4, &pts, &ks, &drive),
+    );
+}
+
+#[test]
+fn a_core_that_ignores_digit_signs_is_caught() {
+    let curve = Curve::from_name("bls12-381").unwrap();
+    let cfg = config_for(&curve, 4);
+    let mut core = zkhdl_hdl::msm::generate(&cfg).unwrap();
+    let good = "wire [380:0] cur_ysel = neg ? cur_yn : cur_y;";
+    assert!(core.verilog.contains(good), "the mutation site moved");
+    core.verilog = core.verilog.replace(good, "wire [380:0] cur_ysel = cur_y;");
+    let (pts, ks) = random_msm(&curve, 6, 11);
+    let r = simulate_core(&core, &cfg, &curve, &pts, &ks, &quiet(), &Drive::default()).unwrap();
+    assert!(!r.matches_golden(), "a sign-blind MSM must not match");
+}
