@@ -184,6 +184,10 @@ struct MsmArgs {
     /// Entries of the parking FIFO for points whose bucket is busy (a power of two).
     #[arg(long, default_value_t = 16)]
     fifo_depth: usize,
+    /// Hand the buckets to the host after accumulation (the host aggregates them) instead of
+    /// aggregating and combining the windows in hardware.
+    #[arg(long)]
+    host_aggregation: bool,
 }
 
 impl MsmArgs {
@@ -200,6 +204,7 @@ impl MsmArgs {
             .unwrap_or_else(|| zkhdl_hdl::msm::best_window(n, bits, latency));
         let mut cfg = zkhdl_hdl::msm::MsmConfig::new(adder, bits, c);
         cfg.fifo_depth = self.fifo_depth;
+        cfg.host_aggregation = self.host_aggregation;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -1501,11 +1506,11 @@ fn probability(flag: &str, p: Option<f64>) -> Result<f64, Failure> {
     }
 }
 
+/// An MSM's curve, points, scalars and the seed they came from (if random).
+type MsmInput = (Curve, Vec<zkhdl_golden::Affine>, Vec<BigUint>, Option<u64>);
+
 /// Curve, points and scalars from --input or --random.
-fn load_msm(
-    curve: &CurveArgs,
-    v: &VectorArgs,
-) -> Result<(Curve, Vec<zkhdl_golden::Affine>, Vec<BigUint>, Option<u64>), Failure> {
+fn load_msm(curve: &CurveArgs, v: &VectorArgs) -> Result<MsmInput, Failure> {
     match (&v.input, v.random) {
         (Some(path), None) => {
             let file = MsmFile::from_json(&read_file(path)?)
@@ -1543,6 +1548,7 @@ fn msm_json(
         "windows": run.windows,
         "buckets_per_window": run.buckets_per_window,
         "fifo_depth": cfg.fifo_depth,
+        "aggregation": if cfg.host_aggregation { "host" } else { "hardware" },
         "result": affine_json(&run.result),
         "expected": affine_json(&run.expected),
         "matches_golden": run.matches_golden(),
@@ -1551,6 +1557,7 @@ fn msm_json(
         "cycle_bound": run.cycle_bound,
         "accum_cycles": run.accum_cycles,
         "bucket_adds": run.bucket_adds,
+        "pipeline_bubbles": run.accum_cycles.saturating_sub(run.bucket_adds),
         "hazard_stalls": run.hazard_stalls,
         "wait_cycles": run.wait_cycles,
         "total_adds": run.total_adds,

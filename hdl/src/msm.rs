@@ -10,7 +10,10 @@
 //!   the result has been taken.
 //! - Output, valid/ready: `out_x`, `out_y`, `out_z` (projective, Montgomery domain; the
 //!   identity has z = 0). Held with `out_valid` until a rising edge with `out_ready`; then the
-//!   core takes the next MSM.
+//!   core takes the next MSM. With [`MsmConfig::host_aggregation`] the core instead hands
+//!   out every bucket after accumulation (`out_window`, `out_bucket` = j, the sum `B_j`; the
+//!   identity for an empty bucket), `out_last` on the final one, and the host computes
+//!   `sum_w 2^(c w) sum_j j B_{w,j}` (the split of the BLS12-377 record design).
 //! - Statistics of the last MSM (counters, reset when a new MSM begins): `stat_cycles` (first
 //!   pair taken to result valid), `stat_accum_cycles` (first pair taken to last bucket addition
 //!   issued), `stat_bucket_adds`, `stat_hazards` (points parked because their bucket was in the
@@ -62,6 +65,9 @@ pub struct MsmConfig {
     pub window: usize,
     /// Entries of the FIFO that parks points whose bucket is busy (a power of two).
     pub fifo_depth: usize,
+    /// Hand the buckets to the host after accumulation instead of aggregating them on chip.
+    #[serde(default)]
+    pub host_aggregation: bool,
     pub top: String,
 }
 
@@ -72,6 +78,7 @@ impl MsmConfig {
             scalar_bits,
             window,
             fifo_depth: 16,
+            host_aggregation: false,
             top: "zk_msm".into(),
         }
     }
@@ -177,7 +184,8 @@ pub fn plan(cfg: &MsmConfig) -> Result<MsmPlan, HdlError> {
     let mut v = String::new();
     v.push_str(&format!(
         "// MSM controller: c = {c}, {nw} windows x {m} buckets, parking FIFO {f}, adder latency {l}.\n\
-localparam S_CLEAR = 3'd0, S_ACCUM = 3'd1, S_DRAIN = 3'd2, S_AGG = 3'd3, S_COMB = 3'd4, S_OUT = 3'd5;\n\
+localparam S_CLEAR = 3'd0, S_ACCUM = 3'd1, S_DRAIN = 3'd2, S_AGG = 3'd3, S_COMB = 3'd4, S_OUT = 3'd5, S_DUMP = 3'd6;\n\
+localparam HOST = 1'b{host};\n\
 reg [2:0] st = S_CLEAR;\n\
 reg [{ab1}:0] clr_addr = 0;\n\
 // Bucket memory {{Z, Y, X}}, occupancy and in-flight bits.\n\
@@ -322,6 +330,10 @@ wire wb_aux = wb_tag[{tw1}];\n\
 wire [{axb1}:0] wb_aidx = wb_tag[{axb1}:0];\n\
 wire [{ab1}:0] wb_baddr = wb_tag[{ab1}:0];\n\
 wire [{kk1}:0] wb_val = {{adder$z3[{k1}:0], adder$y3[{k1}:0], adder$x3[{k1}:0]}};\n\
+// Host aggregation: the bucket being handed out.\n\
+reg [{ab1}:0] dump_addr = 0;\n\
+reg dump_have = 0, dump_occ = 0;\n\
+reg [{kk1}:0] dump_q = 0;\n\
 // Result and statistics.\n\
 reg [{k1}:0] res_x = 0, res_y = 0, res_z = 0;\n\
 reg [{sb1}:0] n_cycles = 0, n_accum = 0, n_bucket = 0, n_hazard = 0, n_stall = 0, n_adds = 0;\n\
@@ -403,7 +415,9 @@ always @(posedge clock) begin\n\
         end\n\
         S_DRAIN: begin\n\
             if (inflight == 0 && !q_valid) begin\n\
-                st <= S_AGG;\n\
+                st <= HOST ? S_DUMP : S_AGG;\n\
+                dump_addr <= 0;\n\
+                dump_have <= 1'b0;\n\
                 agg_j <= {{{nw}{{{c}'d{m}}}}};\n\
                 agg_ph <= 0;\n\
             end\n\
@@ -443,11 +457,20 @@ always @(posedge clock) begin\n\
         end\n\
         S_OUT: begin\n\
             if (out_ready) begin\n\
-                st <= S_ACCUM;\n\
-                got_last <= 1'b0;\n\
-                started <= 1'b0;\n\
-                aocc <= 0;\n\
-                n_cycles <= 0; n_accum <= 0; n_bucket <= 0; n_hazard <= 0; n_stall <= 0; n_adds <= 0;\n\
+{next_msm}            end\n\
+        end\n\
+        S_DUMP: begin\n\
+            // Host aggregation: every bucket in address order, one per two cycles.\n\
+            if (!dump_have) begin\n\
+                dump_q <= bmem[dump_addr];\n\
+                dump_occ <= bocc[dump_addr];\n\
+                dump_have <= 1'b1;\n\
+            end else if (out_ready) begin\n\
+                bocc[dump_addr] <= 1'b0;\n\
+                dump_have <= 1'b0;\n\
+                dump_addr <= dump_addr + 1'b1;\n\
+                if (dump_addr == {ab}'d{nb1}) begin\n\
+{next_msm}                end\n\
             end\n\
         end\n\
         default: st <= S_CLEAR;\n\
@@ -455,10 +478,19 @@ always @(posedge clock) begin\n\
     end\n\
 end\n\
 always @(*) begin\n\
-    out_valid = st == S_OUT;\n\
-    out_x = {ox};\n\
-    out_y = {oy};\n\
-    out_z = {oz};\n\
+    out_valid = (st == S_OUT) || (st == S_DUMP && dump_have);\n\
+    out_last = (st == S_OUT) || (st == S_DUMP && dump_addr == {ab}'d{nb1});\n\
+    out_window = st == S_DUMP ? {dwin} : 16'd0;\n\
+    out_bucket = st == S_DUMP ? {dbkt} : 16'd0;\n\
+    if (st == S_DUMP) begin\n\
+        out_x = {dx};\n\
+        out_y = {dy};\n\
+        out_z = {dz};\n\
+    end else begin\n\
+        out_x = {ox};\n\
+        out_y = {oy};\n\
+        out_z = {oz};\n\
+    end\n\
     stat_cycles = n_cycles;\n\
     stat_accum_cycles = n_accum;\n\
     stat_bucket_adds = n_bucket;\n\
@@ -500,12 +532,19 @@ end\n",
         x2 = pad(&format!("q_bpt ? q_px : q_b_occ ? q_b[{}:0] : {k}'d0", k - 1)),
         y2 = pad(&format!("q_bpt ? q_py : q_b_occ ? q_b[{}:{k}] : {oh}", 2 * k - 1)),
         z2 = pad(&format!("q_bpt ? {oh} : q_b_occ ? q_b[{}:{}] : {k}'d0", kk - 1, 2 * k)),
+        host = u8::from(cfg.host_aggregation),
+        next_msm = "                st <= S_ACCUM;\n                got_last <= 1'b0;\n                started <= 1'b0;\n                aocc <= 0;\n                n_cycles <= 0; n_accum <= 0; n_bucket <= 0; n_hazard <= 0; n_stall <= 0; n_adds <= 0;\n",
+        dwin = format!("{{{}'d0, dump_addr[{}:{}]}}", 16 - wb, ab - 1, c - 1),
+        dbkt = format!("{{{}'d0, dump_addr[{}:0]}} + 16'd1", 17 - c, c - 2),
+        dx = pad(&format!("dump_occ ? dump_q[{}:0] : {k}'d0", k - 1)),
+        dy = pad(&format!("dump_occ ? dump_q[{}:{k}] : {oh}", 2 * k - 1)),
+        dz = pad(&format!("dump_occ ? dump_q[{}:{}] : {k}'d0", kk - 1, 2 * k)),
         ox = pad("res_x"),
         oy = pad("res_y"),
         oz = pad("res_z"),
     ));
     v.push_str(
-        "initial begin\n    in_ready = 1'b0;\n    out_valid = 1'b0;\n    out_x = 0;\n    out_y = 0;\n    \
+        "initial begin\n    in_ready = 1'b0;\n    out_valid = 1'b0;\n    out_last = 1'b0;\n    out_window = 0;\n    out_bucket = 0;\n    out_x = 0;\n    out_y = 0;\n    \
          out_z = 0;\n    stat_cycles = 0;\n    stat_accum_cycles = 0;\n    stat_bucket_adds = 0;\n    \
          stat_hazards = 0;\n    stat_stalls = 0;\n    stat_adds = 0;\n    state = 0;\nend\n",
     );
@@ -534,6 +573,9 @@ pub struct Msm<const W: usize, const TA: usize, const TB: usize, const TP: usize
     pub out_x: Signal<Out, Bits<W>>,
     pub out_y: Signal<Out, Bits<W>>,
     pub out_z: Signal<Out, Bits<W>>,
+    pub out_last: Signal<Out, Bit>,
+    pub out_window: Signal<Out, Bits<16>>,
+    pub out_bucket: Signal<Out, Bits<16>>,
     pub stat_cycles: Signal<Out, Bits<STAT_BITS>>,
     pub stat_accum_cycles: Signal<Out, Bits<STAT_BITS>>,
     pub stat_bucket_adds: Signal<Out, Bits<STAT_BITS>>,
@@ -562,6 +604,9 @@ impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Msm<W, T
             out_x: Default::default(),
             out_y: Default::default(),
             out_z: Default::default(),
+            out_last: Default::default(),
+            out_window: Default::default(),
+            out_bucket: Default::default(),
             stat_cycles: Default::default(),
             stat_accum_cycles: Default::default(),
             stat_bucket_adds: Default::default(),
@@ -586,6 +631,9 @@ impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
         self.out_x.connect();
         self.out_y.connect();
         self.out_z.connect();
+        self.out_last.connect();
+        self.out_window.connect();
+        self.out_bucket.connect();
         self.stat_cycles.connect();
         self.stat_accum_cycles.connect();
         self.stat_bucket_adds.connect();
@@ -636,6 +684,21 @@ pub fn ports(w: usize) -> Vec<PortSpec> {
         PortSpec::output("out_x", w, "result X (projective, Montgomery domain)"),
         PortSpec::output("out_y", w, "result Y"),
         PortSpec::output("out_z", w, "result Z (0 for the identity)"),
+        PortSpec::output(
+            "out_last",
+            1,
+            "the last output of this MSM (always, except while handing buckets to the host)",
+        ),
+        PortSpec::output(
+            "out_window",
+            16,
+            "host aggregation: window of the bucket on out_x/y/z",
+        ),
+        PortSpec::output(
+            "out_bucket",
+            16,
+            "host aggregation: bucket number j (1 to 2^(c-1)) on out_x/y/z",
+        ),
         s(
             "stat_cycles",
             "cycles from the first pair taken to the result",

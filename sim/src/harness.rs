@@ -145,6 +145,9 @@ pub struct BuildOptions {
     pub threads: usize,
     /// Build with waveform tracing support (VCD or FST). Slower; off by default.
     pub trace: Option<TraceFormat>,
+    /// Hierarchy levels traced (Verilator `--trace-depth`); `None`: all. Large cores trace
+    /// their control and stop above the multipliers, which keeps the traced build short.
+    pub trace_depth: Option<usize>,
     /// Verilator optimisation flag.
     pub verilator_opt: String,
     /// C++ optimisation level for the model.
@@ -158,6 +161,7 @@ impl Default for BuildOptions {
         BuildOptions {
             threads: 1,
             trace: None,
+            trace_depth: None,
             verilator_opt: "-O3".into(),
             cxx_opt: "-O2".into(),
             cache_dir: default_cache_dir(),
@@ -277,8 +281,15 @@ pub fn build(design: &Design, opts: &BuildOptions) -> Result<(Model, BuildReport
         h.update([0]);
     }
     h.update(format!(
-        "{:?}|{}|{:?}|{}",
-        design.ports, opts.threads, opts.trace, opts.verilator_opt
+        "{:?}|{}|{:?}|{}{}",
+        design.ports,
+        opts.threads,
+        opts.trace,
+        opts.verilator_opt,
+        // Appended only when set, so existing cache keys stay valid.
+        opts.trace_depth
+            .map(|d| format!("|depth {d}"))
+            .unwrap_or_default()
     ));
     let key = hex_digest(h);
     let dir = opts
@@ -392,6 +403,9 @@ fn build_into(
             cmd.arg("--trace-fst");
         }
         None => {}
+    }
+    if let (Some(_), Some(d)) = (opts.trace, opts.trace_depth) {
+        cmd.args(["--trace-depth", &d.to_string()]);
     }
     cmd.args(&files);
     let out = cmd.output().map_err(|_| SimError::VerilatorMissing)?;

@@ -9,16 +9,21 @@
 //! - a watchdog fails the run with the core's state if nothing moves for too long (no pair
 //!   taken, no addition issued, no change of phase).
 
-use crate::harness::{build, BuildReport, SimError};
+use crate::harness::{build, BuildReport, Model, PortId, SimError};
 use crate::run::{design_of, progress_bar, SimOptions, RESET_CYCLES};
 use num_bigint::BigUint;
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use zkhdl_golden::pippenger::signed_digits;
 use zkhdl_golden::vectors::rng_from_seed;
 use zkhdl_golden::{Affine, Curve};
 use zkhdl_hdl::msm::{self, MsmConfig};
 use zkhdl_hdl::point_add::PointAddConfig;
 use zkhdl_hdl::GeneratedCore;
+
+/// Hierarchy levels a `--trace` of the MSM records: the MSM controller and the point adder's
+/// schedule, not the multipliers' tiles (tracing those makes the build take many minutes).
+pub const TRACE_DEPTH: usize = 2;
 
 /// How the testbench drives the handshakes.
 #[derive(Clone, Debug)]
@@ -161,22 +166,312 @@ pub fn simulate_core(
     opts: &SimOptions,
     drive: &Drive,
 ) -> Result<MsmRun, SimError> {
-    if points.len() != scalars.len() {
-        return Err(SimError::Config(format!(
-            "{} points but {} scalars",
-            points.len(),
-            scalars.len()
-        )));
+    let jobs = [(points.to_vec(), scalars.to_vec())];
+    Ok(simulate_batch(core, cfg, curve, &jobs, opts, drive)?
+        .pop()
+        .expect("one run per job"))
+}
+
+/// The ports the driver uses.
+struct Ports {
+    in_valid: PortId,
+    in_ready: PortId,
+    in_x: PortId,
+    in_y: PortId,
+    in_inf: PortId,
+    in_scalar: PortId,
+    in_last: PortId,
+    out_valid: PortId,
+    out_ready: PortId,
+    out: [PortId; 3],
+    out_last: PortId,
+    out_window: PortId,
+    out_bucket: PortId,
+    stats: Vec<PortId>,
+    state: PortId,
+}
+
+impl Ports {
+    fn of(m: &Model) -> Result<Self, SimError> {
+        let stats = [
+            "stat_cycles",
+            "stat_accum_cycles",
+            "stat_bucket_adds",
+            "stat_hazards",
+            "stat_stalls",
+            "stat_adds",
+        ]
+        .iter()
+        .map(|n| m.port(n))
+        .collect::<Result<Vec<_>, _>>()?;
+        Ok(Ports {
+            in_valid: m.port("in_valid")?,
+            in_ready: m.port("in_ready")?,
+            in_x: m.port("in_x")?,
+            in_y: m.port("in_y")?,
+            in_inf: m.port("in_inf")?,
+            in_scalar: m.port("in_scalar")?,
+            in_last: m.port("in_last")?,
+            out_valid: m.port("out_valid")?,
+            out_ready: m.port("out_ready")?,
+            out: [m.port("out_x")?, m.port("out_y")?, m.port("out_z")?],
+            out_last: m.port("out_last")?,
+            out_window: m.port("out_window")?,
+            out_bucket: m.port("out_bucket")?,
+            stats,
+            state: m.port("state")?,
+        })
     }
-    let fq = curve.base_field();
-    let k = cfg.adder.r_bits();
-    let latency = core.manifest.latency;
-    let nw = cfg.windows();
-    let nb = (nw * cfg.buckets()) as u64;
-    let watchdog = drive
-        .watchdog
-        .unwrap_or(nb + 16 * (latency as u64 + 4) + 1024);
+}
+
+/// One output of the core: window, bucket (0 for the MSM result) and projective coordinates
+/// (Montgomery domain).
+type Output = (u64, u64, Vec<BigUint>);
+
+/// Runs several MSMs back to back on one model (one reset, one bucket clear): the core must
+/// take the next MSM as soon as the previous result has been taken.
+pub fn simulate_batch(
+    core: &GeneratedCore,
+    cfg: &MsmConfig,
+    curve: &Curve,
+    jobs: &[(Vec<Affine>, Vec<BigUint>)],
+    opts: &SimOptions,
+    drive: &Drive,
+) -> Result<Vec<MsmRun>, SimError> {
+    for (points, scalars) in jobs {
+        if points.len() != scalars.len() {
+            return Err(SimError::Config(format!(
+                "{} points but {} scalars",
+                points.len(),
+                scalars.len()
+            )));
+        }
+    }
+    let mut bopts = opts.build_options();
+    if bopts.trace.is_some() && bopts.trace_depth.is_none() {
+        // The controller and the adder's pipeline, not the 5,000 tiles below them.
+        bopts.trace_depth = Some(TRACE_DEPTH);
+    }
+    let (mut m, report) = build(&design_of(core), &bopts)?;
+    if let Some(t) = &opts.trace {
+        m.trace_on(t)?;
+    }
+    let ports = Ports::of(&m)?;
+    m.set_bool(ports.in_valid, false)?;
+    m.set_bool(ports.out_ready, false)?;
+    m.reset(&core.manifest.reset, RESET_CYCLES)?;
+    let mut rng = rng_from_seed(drive.seed ^ 0x6d73_6d00);
+    let mut runs = Vec::with_capacity(jobs.len());
+    for (points, scalars) in jobs {
+        let start = m.cycles();
+        let t = std::time::Instant::now();
+        let outcome = drive_one(
+            &mut m, &ports, core, cfg, curve, points, scalars, opts, drive, &mut rng,
+        );
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(e) => {
+                if opts.trace.is_some() {
+                    m.trace_off();
+                }
+                return Err(e);
+            }
+        };
+        let wall_s = t.elapsed().as_secs_f64();
+        runs.push(finish(
+            core,
+            cfg,
+            curve,
+            points,
+            scalars,
+            outcome,
+            m.cycles() - start,
+            wall_s,
+            Some(report.clone()),
+        ));
+    }
+    if opts.trace.is_some() {
+        m.trace_off();
+    }
+    Ok(runs)
+}
+
+/// What one MSM left: its outputs, the statistics ports at the last one, handshake errors.
+struct Outcome {
+    outputs: Vec<Output>,
+    stats: Vec<u64>,
+    stream_errors: Vec<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn drive_one(
+    m: &mut Model,
+    ports: &Ports,
+    core: &GeneratedCore,
+    cfg: &MsmConfig,
+    curve: &Curve,
+    points: &[Affine],
+    scalars: &[BigUint],
+    opts: &SimOptions,
+    drive: &Drive,
+    rng: &mut ChaCha8Rng,
+) -> Result<Outcome, SimError> {
+    let latency = core.manifest.latency as u64;
+    let nb = (cfg.windows() * cfg.buckets()) as u64;
+    let watchdog = drive.watchdog.unwrap_or(2 * nb + 16 * (latency + 4) + 1024);
     let items = items(cfg, curve, points, scalars);
+    let n = items.len();
+    let pb = progress_bar(opts.progress && n > 2000, n as u64, "msm pairs");
+    let mut next = 0usize;
+    let mut offering = false;
+    let mut held: Option<Vec<BigUint>> = None;
+    let mut stream_errors = vec![];
+    let mut outputs = vec![];
+    let mut last_progress = m.cycles();
+    let mut last_adds = u64::MAX;
+    let mut last_state = u64::MAX;
+    let stats = loop {
+        if next < n && !offering {
+            offering = !(drive.in_idle > 0.0 && rng.gen_bool(drive.in_idle.clamp(0.0, 0.95)));
+            if offering {
+                let it = &items[next];
+                m.set_words(ports.in_x, &it.x)?;
+                m.set_words(ports.in_y, &it.y)?;
+                m.set_bool(ports.in_inf, it.inf)?;
+                m.set_words(ports.in_scalar, &it.scalar)?;
+                m.set_bool(ports.in_last, next + 1 == n)?;
+            }
+        }
+        m.set_bool(ports.in_valid, offering)?;
+        let ready = !(drive.out_idle > 0.0 && rng.gen_bool(drive.out_idle.clamp(0.0, 0.95)));
+        m.set_bool(ports.out_ready, ready)?;
+        let accepted = offering && m.get_bool(ports.in_ready);
+        let mut done = None;
+        if m.get_bool(ports.out_valid) {
+            let now: Vec<BigUint> = ports.out.iter().map(|p| m.get_biguint(*p)).collect();
+            match &held {
+                Some(h) if *h != now => stream_errors
+                    .push("an output changed while out_valid waited for out_ready".into()),
+                Some(_) => {}
+                None => held = Some(now.clone()),
+            }
+            if ready {
+                held = None;
+                let window = m.get_u64(ports.out_window)?;
+                let bucket = m.get_u64(ports.out_bucket)?;
+                outputs.push((window, bucket, now));
+                last_progress = m.cycles();
+                if m.get_bool(ports.out_last) {
+                    done = Some(
+                        ports
+                            .stats
+                            .iter()
+                            .map(|p| m.get_u64(*p))
+                            .collect::<Result<Vec<_>, _>>()?,
+                    );
+                }
+            }
+        }
+        m.tick();
+        if accepted {
+            next += 1;
+            offering = false;
+            last_progress = m.cycles();
+            if next.is_multiple_of(256) {
+                pb.set_position(next as u64);
+            }
+        }
+        if let Some(stats) = done {
+            break stats;
+        }
+        let adds = m.get_u64(ports.stats[5])?;
+        let st = m.get_u64(ports.state)?;
+        if adds != last_adds || st != last_state {
+            last_adds = adds;
+            last_state = st;
+            last_progress = m.cycles();
+        }
+        if m.cycles() - last_progress > watchdog {
+            pb.finish_and_clear();
+            return Err(SimError::Watchdog(format!(
+                "no progress for {watchdog} cycles (cycle {}): core state {st}, {next} of {n} \
+                 pairs taken, {adds} additions issued",
+                m.cycles()
+            )));
+        }
+    };
+    pb.finish_and_clear();
+    if next != n {
+        stream_errors.push(format!(
+            "the core gave its result after taking {next} of {n} pairs"
+        ));
+    }
+    Ok(Outcome {
+        outputs,
+        stats,
+        stream_errors,
+    })
+}
+
+/// Converts the outputs to the result (aggregating host-side buckets with arkworks) and
+/// checks it.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    core: &GeneratedCore,
+    cfg: &MsmConfig,
+    curve: &Curve,
+    points: &[Affine],
+    scalars: &[BigUint],
+    o: Outcome,
+    simulated_cycles: u64,
+    wall_s: f64,
+    build: Option<BuildReport>,
+) -> MsmRun {
+    let fq = curve.base_field();
+    let fr = curve.scalar_field();
+    let k = cfg.adder.r_bits();
+    let nw = cfg.windows();
+    let mut stream_errors = o.stream_errors;
+    let to_affine = |v: &[BigUint], what: &str, errors: &mut Vec<String>| {
+        for (c, name) in v.iter().zip(["x", "y", "z"]) {
+            if c >= fq.modulus() {
+                errors.push(format!("{what} {name} is not reduced below p"));
+            }
+        }
+        let c: Vec<BigUint> = v.iter().map(|x| fq.from_montgomery(x, k)).collect();
+        curve.from_projective(&c[0], &c[1], &c[2])
+    };
+    let result = if cfg.host_aggregation {
+        // sum over buckets of (j 2^(c w) mod r) B_{w,j}, by arkworks.
+        let mut bases = vec![];
+        let mut ks = vec![];
+        for (w, j, v) in &o.outputs {
+            bases.push(to_affine(
+                v,
+                &format!("bucket ({w}, {j})"),
+                &mut stream_errors,
+            ));
+            ks.push((BigUint::from(*j) << (cfg.window * *w as usize)) % fr.modulus());
+        }
+        let expected_count = nw * cfg.buckets();
+        if o.outputs.len() != expected_count {
+            stream_errors.push(format!(
+                "the core handed out {} buckets, expected {expected_count}",
+                o.outputs.len()
+            ));
+        }
+        curve.msm(&bases, &ks)
+    } else {
+        if o.outputs.len() != 1 {
+            stream_errors.push(format!("{} results instead of one", o.outputs.len()));
+        }
+        to_affine(
+            &o.outputs[o.outputs.len() - 1].2,
+            "result",
+            &mut stream_errors,
+        )
+    };
+    let expected = curve.msm(points, scalars);
     let expected_bucket_adds: u64 = points
         .iter()
         .zip(scalars)
@@ -188,136 +483,7 @@ pub fn simulate_core(
                 .count() as u64
         })
         .sum();
-
-    let (mut m, report) = build(&design_of(core), &opts.build_options())?;
-    if let Some(t) = &opts.trace {
-        m.trace_on(t)?;
-    }
-    let p = |m: &crate::Model, n: &str| m.port(n);
-    let (in_valid, in_ready, in_x, in_y, in_inf, in_scalar, in_last) = (
-        p(&m, "in_valid")?,
-        p(&m, "in_ready")?,
-        p(&m, "in_x")?,
-        p(&m, "in_y")?,
-        p(&m, "in_inf")?,
-        p(&m, "in_scalar")?,
-        p(&m, "in_last")?,
-    );
-    let (out_valid, out_ready, out_x, out_y, out_z) = (
-        p(&m, "out_valid")?,
-        p(&m, "out_ready")?,
-        p(&m, "out_x")?,
-        p(&m, "out_y")?,
-        p(&m, "out_z")?,
-    );
-    let stat_names = [
-        "stat_cycles",
-        "stat_accum_cycles",
-        "stat_bucket_adds",
-        "stat_hazards",
-        "stat_stalls",
-        "stat_adds",
-    ];
-    let stat_ports = stat_names
-        .iter()
-        .map(|n| m.port(n))
-        .collect::<Result<Vec<_>, _>>()?;
-    let state = m.port("state")?;
-    m.set_bool(in_valid, false)?;
-    m.set_bool(out_ready, false)?;
-    m.reset(&core.manifest.reset, RESET_CYCLES)?;
-
-    let mut rng = rng_from_seed(drive.seed ^ 0x6d73_6d00);
-    let n = items.len();
-    let pb = progress_bar(opts.progress && n > 2000, n as u64, "msm pairs");
-    let mut next = 0usize;
-    let mut offering = false;
-    let mut held: Option<Vec<BigUint>> = None;
-    let mut stream_errors = vec![];
-    let mut last_progress = m.cycles();
-    let mut last_adds = 0u64;
-    let mut last_state = u64::MAX;
-    let t = std::time::Instant::now();
-    let (out, stats) = loop {
-        if next < n && !offering {
-            offering = !(drive.in_idle > 0.0 && rng.gen_bool(drive.in_idle.clamp(0.0, 0.95)));
-            if offering {
-                let it = &items[next];
-                m.set_words(in_x, &it.x)?;
-                m.set_words(in_y, &it.y)?;
-                m.set_bool(in_inf, it.inf)?;
-                m.set_words(in_scalar, &it.scalar)?;
-                m.set_bool(in_last, next + 1 == n)?;
-            }
-        }
-        m.set_bool(in_valid, offering)?;
-        let ready = !(drive.out_idle > 0.0 && rng.gen_bool(drive.out_idle.clamp(0.0, 0.95)));
-        m.set_bool(out_ready, ready)?;
-        let accepted = offering && m.get_bool(in_ready);
-        let mut taken = None;
-        if m.get_bool(out_valid) {
-            let now = vec![
-                m.get_biguint(out_x),
-                m.get_biguint(out_y),
-                m.get_biguint(out_z),
-            ];
-            match &held {
-                Some(h) if *h != now => stream_errors
-                    .push("the result changed while out_valid waited for out_ready".into()),
-                Some(_) => {}
-                None => held = Some(now.clone()),
-            }
-            if ready {
-                let stats = stat_ports
-                    .iter()
-                    .map(|p| m.get_u64(*p))
-                    .collect::<Result<Vec<_>, _>>()?;
-                taken = Some((now, stats));
-            }
-        }
-        m.tick();
-        if accepted {
-            next += 1;
-            offering = false;
-            last_progress = m.cycles();
-            if next % 256 == 0 {
-                pb.set_position(next as u64);
-            }
-        }
-        if let Some(x) = taken {
-            break x;
-        }
-        let adds = m.get_u64(stat_ports[5])?;
-        let st = m.get_u64(state)?;
-        if adds != last_adds || st != last_state {
-            last_adds = adds;
-            last_state = st;
-            last_progress = m.cycles();
-        }
-        if m.cycles() - last_progress > watchdog {
-            if opts.trace.is_some() {
-                m.trace_off();
-            }
-            return Err(SimError::Watchdog(format!(
-                "no progress for {watchdog} cycles (cycle {}): core state {st}, {next} of {n} \
-                 pairs taken, {adds} additions issued",
-                m.cycles()
-            )));
-        }
-    };
-    let wall_s = t.elapsed().as_secs_f64();
-    pb.finish_and_clear();
-    if opts.trace.is_some() {
-        m.trace_off();
-    }
-    let coords: Vec<BigUint> = out.iter().map(|v| fq.from_montgomery(v, k)).collect();
-    for (v, name) in out.iter().zip(["x", "y", "z"]) {
-        if v >= fq.modulus() {
-            stream_errors.push(format!("result {name} is not reduced below p"));
-        }
-    }
-    let result = curve.from_projective(&coords[0], &coords[1], &coords[2]);
-    let expected = curve.msm(points, scalars);
+    let stats = o.stats;
     let bucket_adds = stats[2];
     if bucket_adds != expected_bucket_adds {
         stream_errors.push(format!(
@@ -326,7 +492,7 @@ pub fn simulate_core(
         ));
     }
     let rate = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    Ok(MsmRun {
+    MsmRun {
         result,
         expected,
         stream_errors,
@@ -334,7 +500,7 @@ pub fn simulate_core(
         window: cfg.window,
         windows: nw,
         buckets_per_window: cfg.buckets(),
-        adder_latency: latency,
+        adder_latency: core.manifest.latency,
         tiles: core.manifest.tiles,
         cycles: stats[0],
         accum_cycles: stats[1],
@@ -345,9 +511,9 @@ pub fn simulate_core(
         total_adds: stats[5],
         adder_utilization: rate(bucket_adds, stats[1]),
         overall_utilization: rate(stats[5], stats[0]),
-        cycle_bound: cfg.cycle_estimate(points.len(), latency) as u64,
-        simulated_cycles: m.cycles(),
+        cycle_bound: cfg.cycle_estimate(points.len(), core.manifest.latency) as u64,
+        simulated_cycles,
         wall_s,
-        build: Some(report),
-    })
+        build,
+    }
 }

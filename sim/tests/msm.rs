@@ -13,7 +13,7 @@ use num_bigint::BigUint;
 use num_traits::One;
 use zkhdl_golden::vectors::{random_msm, rng_from_seed};
 use zkhdl_golden::{Affine, Curve};
-use zkhdl_sim::msm::{config_for, simulate, simulate_core, Drive, MsmRun};
+use zkhdl_sim::msm::{config_for, simulate, simulate_batch, simulate_core, Drive, MsmRun};
 use zkhdl_sim::SimError;
 
 fn run(curve: &Curve, c: usize, points: &[Affine], scalars: &[BigUint], drive: &Drive) -> MsmRun {
@@ -100,6 +100,25 @@ fn adversarial_inputs_bls12_381() {
     assert_eq!(r.result, Affine::Infinity);
     let zeros = vec![BigUint::from(0u32); 3];
     assert_ok("zero scalars", &run(&curve, 4, &pts[..3], &zeros, &d));
+    // Digit boundaries for c = 4: every digit exactly 2^(c-1) (stays positive), every digit
+    // one above (negative, carry into each next window), all-ones digits (raw 2^c with the
+    // carry: zero digits that carry on), a power of two, (r-1)/2 and r-2.
+    let hex = |s: &str| BigUint::parse_bytes(s.as_bytes(), 16).unwrap();
+    let boundary = vec![
+        hex(&"8".repeat(63)),
+        hex(&"9".repeat(63)),
+        hex(&"f".repeat(63)),
+        BigUint::one() << 254,
+        (fr.modulus() - 1u32) >> 1,
+        fr.modulus() - 2u32,
+    ];
+    for k in &boundary {
+        assert!(k < fr.modulus());
+    }
+    assert_ok(
+        "digit boundaries",
+        &run(&curve, 4, &pts[..boundary.len()], &boundary, &d),
+    );
 }
 
 #[test]
@@ -171,4 +190,35 @@ fn a_core_that_ignores_digit_signs_is_caught() {
     let (pts, ks) = random_msm(&curve, 6, 11);
     let r = simulate_core(&core, &cfg, &curve, &pts, &ks, &quiet(), &Drive::default()).unwrap();
     assert!(!r.matches_golden(), "a sign-blind MSM must not match");
+}
+
+#[test]
+fn back_to_back_msms_on_chip_and_with_host_aggregation() {
+    // One model, one reset: the core must take the next MSM once the result is taken. Then the
+    // same jobs with the buckets handed to the host, under output backpressure.
+    let curve = Curve::from_name("bls12-381").unwrap();
+    let seed = test_seed("msm back to back");
+    let (pts, ks) = random_msm(&curve, 30, seed);
+    let jobs = vec![
+        (pts[..17].to_vec(), ks[..17].to_vec()),
+        (vec![], vec![]),
+        (pts[17..18].to_vec(), ks[17..18].to_vec()),
+        (pts[18..].to_vec(), vec![ks[0].clone(); 12]),
+    ];
+    let drive = Drive {
+        in_idle: 0.2,
+        out_idle: 0.6,
+        seed,
+        watchdog: None,
+    };
+    for host in [false, true] {
+        let mut cfg = config_for(&curve, 4);
+        cfg.host_aggregation = host;
+        let core = zkhdl_hdl::msm::generate(&cfg).unwrap();
+        let runs = simulate_batch(&core, &cfg, &curve, &jobs, &quiet(), &drive).unwrap();
+        assert_eq!(runs.len(), jobs.len());
+        for (i, r) in runs.iter().enumerate() {
+            assert_ok(&format!("seed {seed} host {host} job {i}"), r);
+        }
+    }
 }
