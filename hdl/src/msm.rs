@@ -181,6 +181,8 @@ pub fn plan(cfg: &MsmConfig) -> Result<MsmPlan, HdlError> {
     let (ph, oh) = (format!("{k}'h{p:x}"), format!("{k}'h{one:x}"));
     let t_idx = 2 * nw;
     let sb = STAT_BITS;
+    let dwin = format!("{{{}'d0, dump_addr[{}:{}]}}", 16 - wb, ab - 1, c - 1);
+    let dbkt = format!("{{{}'d0, dump_addr[{}:0]}} + 16'd1", 17 - c, c - 2);
     let mut v = String::new();
     v.push_str(&format!(
         "// MSM controller: c = {c}, {nw} windows x {m} buckets, parking FIFO {f}, adder latency {l}.\n\
@@ -534,8 +536,8 @@ end\n",
         z2 = pad(&format!("q_bpt ? {oh} : q_b_occ ? q_b[{}:{}] : {k}'d0", kk - 1, 2 * k)),
         host = u8::from(cfg.host_aggregation),
         next_msm = "                st <= S_ACCUM;\n                got_last <= 1'b0;\n                started <= 1'b0;\n                aocc <= 0;\n                n_cycles <= 0; n_accum <= 0; n_bucket <= 0; n_hazard <= 0; n_stall <= 0; n_adds <= 0;\n",
-        dwin = format!("{{{}'d0, dump_addr[{}:{}]}}", 16 - wb, ab - 1, c - 1),
-        dbkt = format!("{{{}'d0, dump_addr[{}:0]}} + 16'd1", 17 - c, c - 2),
+        dwin = dwin,
+        dbkt = dbkt,
         dx = pad(&format!("dump_occ ? dump_q[{}:0] : {k}'d0", k - 1)),
         dy = pad(&format!("dump_occ ? dump_q[{}:{k}] : {oh}", 2 * k - 1)),
         dz = pad(&format!("dump_occ ? dump_q[{}:{}] : {k}'d0", kk - 1, 2 * k)),
