@@ -1681,6 +1681,8 @@ fn bench_msm(
         &out,
         &(serde_json::to_string_pretty(&result).expect("json") + "\n"),
     )?;
+    let parts =
+        zkhdl_hdl::msm::cycle_estimate_parts(n, cfg.scalar_bits, cfg.window, run.adder_latency);
     let md = format!(
         "# MSM benchmark ({curve} G1, Verilator)\n\n\
          Written by `zkhdl bench msm --curve {curve} --n {n} --seed {seed}` on {machine}, {date}.\n\n\
@@ -1692,7 +1694,7 @@ fn bench_msm(
          | bucket additions / accumulation cycles | {ba} / {ac} |\n\
          | hazard stalls (parked points) | {hz} ({hr:.2} %) |\n\
          | cycles, whole MSM | {cy} |\n\
-         | bound N x windows + aggregation + combination | {bd} ({ob:.3} x) |\n\
+         | bound N x windows + aggregation + combination | {nw} + {agg} + {comb} = {bd} ({ob:.3} x) |\n\
          | all additions / cycles | {ta} / {cy} ({ou:.3}) |\n\
          | point adder latency, tiles | {lat}, {tiles} |\n\
          | simulated cycles/s | {cps:.0} |\n\
@@ -1711,6 +1713,9 @@ fn bench_msm(
         hr = 100.0 * run.hazard_stalls as f64 / run.bucket_adds.max(1) as f64,
         cy = run.cycles,
         bd = run.cycle_bound,
+        nw = parts.0,
+        agg = parts.1,
+        comb = parts.2,
         ob = run.cycles as f64 / run.cycle_bound.max(1) as f64,
         ta = run.total_adds,
         ou = run.overall_utilization,

@@ -125,9 +125,25 @@ impl MsmConfig {
 /// one window, whichever is longer) and the (W - 1)(c + 1) serial steps of the window
 /// combination.
 pub fn cycle_estimate(n: usize, scalar_bits: usize, c: usize, adder_latency: usize) -> usize {
+    let (accumulation, aggregation, combination) =
+        cycle_estimate_parts(n, scalar_bits, c, adder_latency);
+    accumulation + aggregation + combination
+}
+
+/// The three phases of [`cycle_estimate`]: accumulation, aggregation, combination.
+pub fn cycle_estimate_parts(
+    n: usize,
+    scalar_bits: usize,
+    c: usize,
+    adder_latency: usize,
+) -> (usize, usize, usize) {
     let w = (scalar_bits + 1).div_ceil(c);
     let b = 1usize << (c - 1);
-    n * w + (2 * w * b).max(b * (adder_latency + 2)) + (w - 1) * (c + 1) * (adder_latency + 1)
+    (
+        n * w,
+        (2 * w * b).max(b * (adder_latency + 2)),
+        (w - 1) * (c + 1) * (adder_latency + 1),
+    )
 }
 
 /// The window width that minimises [`cycle_estimate`] for `n` pairs, between 4 and 12

@@ -18,7 +18,6 @@ use zkhdl_golden::pippenger::signed_digits;
 use zkhdl_golden::vectors::rng_from_seed;
 use zkhdl_golden::{Affine, Curve};
 use zkhdl_hdl::msm::{self, MsmConfig};
-use zkhdl_hdl::point_add::PointAddConfig;
 use zkhdl_hdl::GeneratedCore;
 
 /// Hierarchy levels a `--trace` of the MSM records: the MSM controller and the point adder's
@@ -96,8 +95,7 @@ impl MsmRun {
 
 /// The MSM configuration for `curve` with window width `window` (default tiles).
 pub fn config_for(curve: &Curve, window: usize) -> MsmConfig {
-    let b = curve.b().to_u64_digits().first().copied().unwrap_or(0);
-    let adder = PointAddConfig::new(curve.name(), curve.base_field().modulus().clone(), b);
+    let adder = crate::point_add::config_for(curve);
     MsmConfig::new(adder, curve.scalar_field().bits(), window)
 }
 
