@@ -1472,11 +1472,10 @@ fn sim_point_add(curve: CurveArgs, sim: SimArgs) -> Result<u8, Failure> {
         println!("{}", serde_json::to_string_pretty(&out).expect("json"));
     } else {
         println!(
-            "point-add {} G1, {} tiles ({} x{}), Karatsuba {}: {} pairs",
+            "point-add {} G1, 12 multipliers, {} {} tiles in all, Karatsuba {}: {} pairs",
             c.name(),
             run.tiles,
             cfg.tile.name(),
-            run.tiles,
             cfg.karatsuba,
             pairs.len()
         );
@@ -1685,7 +1684,8 @@ fn bench_msm(
         zkhdl_hdl::msm::cycle_estimate_parts(n, cfg.scalar_bits, cfg.window, run.adder_latency);
     let md = format!(
         "# MSM benchmark ({curve} G1, Verilator)\n\n\
-         Written by `zkhdl bench msm --curve {curve} --n {n} --seed {seed}` on {machine}, {date}.\n\n\
+         Written by `zkhdl bench msm --curve {curve} --n {n} --seed {seed}{wflag} --out {out}` on \
+         {machine}, {date}.\n\n\
          | quantity | value |\n|---|---|\n\
          | pairs N | {n} |\n\
          | window c, windows x buckets | {c}, {w} x {bk} |\n\
@@ -1700,6 +1700,11 @@ fn bench_msm(
          | simulated cycles/s | {cps:.0} |\n\
          | verilate + C++ compile | {vs:.1} s + {cs:.1} s |\n",
         curve = c.name(),
+        wflag = msm
+            .window
+            .map(|w| format!(" --window {w}"))
+            .unwrap_or_default(),
+        out = out.display(),
         machine = machine(),
         date = today(),
         c = run.window,
