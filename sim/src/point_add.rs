@@ -4,7 +4,7 @@
 //! coordinate), and as a point against arkworks' own addition of the affine inputs.
 
 use crate::harness::{BuildReport, SimError};
-use crate::run::{stream, Mismatch, SimOptions, Stream};
+use crate::run::{stream, stream_iverilog, Mismatch, SimOptions, Stream, StreamResult};
 use num_bigint::BigUint;
 use zkhdl_golden::rcb::{self, Projective};
 use zkhdl_golden::{to_hex, Affine, Curve};
@@ -70,26 +70,57 @@ pub fn simulate_core(
     pairs: &[(Projective, Projective)],
     opts: &SimOptions,
 ) -> Result<PointAddRun, SimError> {
+    let out = stream(&stream_of(core, cfg, curve, pairs), opts)?;
+    Ok(check(core, curve, cfg.r_bits(), pairs, out))
+}
+
+/// The same schedule through Icarus Verilog: an independent simulator of the same Verilog
+/// (slow at 5,000 tiles: keep it to a few pairs).
+pub fn simulate_iverilog(
+    cfg: &PointAddConfig,
+    curve: &Curve,
+    pairs: &[(Projective, Projective)],
+    opts: &SimOptions,
+) -> Result<PointAddRun, SimError> {
+    let core = point_add::generate(cfg).map_err(|e| SimError::Config(e.to_string()))?;
+    let out = stream_iverilog(&stream_of(&core, cfg, curve, pairs), opts)?;
+    Ok(check(&core, curve, cfg.r_bits(), pairs, out))
+}
+
+fn stream_of<'a>(
+    core: &'a GeneratedCore,
+    cfg: &PointAddConfig,
+    curve: &Curve,
+    pairs: &[(Projective, Projective)],
+) -> Stream<'a> {
     let fq = curve.base_field();
     let k = cfg.r_bits();
     let mont = |v: &BigUint| fq.to_montgomery(v, k);
-    let items = pairs
-        .iter()
-        .map(|(p, q)| {
-            [&p.x, &p.y, &p.z, &q.x, &q.y, &q.z]
-                .into_iter()
-                .map(mont)
-                .collect()
-        })
-        .collect();
-    let s = Stream {
+    Stream {
         core,
         inputs: vec!["x1", "y1", "z1", "x2", "y2", "z2"],
-        items,
+        items: pairs
+            .iter()
+            .map(|(p, q)| {
+                [&p.x, &p.y, &p.z, &q.x, &q.y, &q.z]
+                    .into_iter()
+                    .map(mont)
+                    .collect()
+            })
+            .collect(),
         outputs: vec!["x3", "y3", "z3"],
         spacing: 1,
-    };
-    let out = stream(&s, opts)?;
+    }
+}
+
+fn check(
+    core: &GeneratedCore,
+    curve: &Curve,
+    k: usize,
+    pairs: &[(Projective, Projective)],
+    out: StreamResult,
+) -> PointAddRun {
+    let fq = curve.base_field();
     let mut run = PointAddRun {
         results: vec![],
         mismatches: vec![],
@@ -137,5 +168,5 @@ pub fn simulate_core(
         }
         run.results.push(got_affine);
     }
-    Ok(run)
+    run
 }

@@ -1,14 +1,15 @@
 //! `point_add` in Verilator: the complete formula's edge cases (P + P, P + (-P), O + P, P + O,
 //! O + O, a scaled identity, doubling and negation with Z != 1) and random projective pairs,
-//! with random gaps in the input; every result bit-exact against the software model of the
-//! formula and, as a point, against arkworks. A broken core must be caught.
+//! with random gaps in the input (and the edges in Icarus too); every result bit-exact against
+//! the software model of the formula and, as a point, against arkworks. A broken core must be
+//! caught.
 
 mod common;
 
 use common::{quiet, test_seed};
 use zkhdl_golden::vectors::point_add_pairs;
 use zkhdl_golden::Curve;
-use zkhdl_sim::point_add::{config_for, simulate, simulate_core};
+use zkhdl_sim::point_add::{config_for, simulate, simulate_core, simulate_iverilog};
 use zkhdl_sim::run::{Gaps, SimOptions};
 
 #[test]
@@ -49,4 +50,19 @@ fn a_wrong_coefficient_is_caught() {
     // O + O = O holds for any b, and the random pairs must be wrong.
     assert!(run.mismatches.iter().all(|m| m.index != 4));
     assert!(run.mismatches.iter().any(|m| m.index >= 9));
+}
+
+#[test]
+fn icarus_agrees_on_the_edge_cases() {
+    // An independent simulator of the same Verilog; slow at 5,340 tiles, so the edges only.
+    let curve = Curve::from_name("bls12-381").unwrap();
+    let pairs = point_add_pairs(&curve, 9, 2);
+    let run = simulate_iverilog(&config_for(&curve), &curve, &pairs, &quiet()).unwrap();
+    assert!(
+        run.matches_golden(),
+        "{:?} {:?}",
+        run.stream_errors,
+        run.mismatches.first()
+    );
+    assert_eq!(run.results.len(), 9);
 }
