@@ -1586,6 +1586,7 @@ fn sim_msm(
     watchdog: Option<u64>,
 ) -> Result<u8, Failure> {
     verilator_only(&sim, "msm")?;
+    let started = std::time::Instant::now();
     let in_idle = probability("--gaps", sim.gaps)?;
     let out_idle = probability("--backpressure", backpressure)?;
     let (c, points, scalars, seed) = load_msm(&curve, &sim.vectors)?;
@@ -1601,10 +1602,10 @@ fn sim_msm(
     let run = zkhdl_sim::msm::simulate(&cfg, &c, &points, &scalars, &opts, &drive)?;
     let ok = run.matches_golden();
     if sim.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&msm_json(&c, &cfg, &run, seed)).expect("json")
-        );
+        let mut out = msm_json(&c, &cfg, &run, seed);
+        // Everything this command took: vectors, build (or cache load), simulation, check.
+        out["total_wall_s"] = json!(started.elapsed().as_secs_f64());
+        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
     } else {
         println!(
             "msm {} G1: {} pairs, c = {} ({} windows x {} buckets), adder latency {}, {} tiles",
