@@ -17,8 +17,9 @@
 //! - Statistics of the last MSM (counters, reset when a new MSM begins): `stat_cycles` (first
 //!   pair taken to result valid), `stat_accum_cycles` (first pair taken to last bucket addition
 //!   issued), `stat_bucket_adds`, `stat_hazards` (points parked because their bucket was in the
-//!   adder), `stat_stalls` (cycles a point waited for room in the parking FIFO), `stat_adds`
-//!   (all additions the adder did). `state` shows the phase, for debugging.
+//!   adder), `stat_stalls` (cycles the current point waited: its adder slot went to a
+//!   re-issued parked point, or the FIFO was full), `stat_adds` (all additions the adder did).
+//!   `state` shows the phase, for debugging.
 //!
 //! After `reset` the core first walks its bucket memory (one bucket per cycle) to clear the
 //! occupancy and in-flight bits; `in_ready` rises when that is done.
