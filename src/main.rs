@@ -1,7 +1,8 @@
 //! `zkhdl`: generate, simulate and check zero-knowledge-proof accelerator cores.
 //!
-//! Exit codes: 0 success (every result matches golden), 1 a result differs from golden,
-//! 2 bad input or usage, 3 a tool (Verilator, the C++ compiler) failed.
+//! Exit codes: 0 success (every result matches golden), 1 a result differs from golden (or
+//! a core stopped making progress), 2 bad input or usage, 3 a tool (Verilator, the C++
+//! compiler) failed.
 
 use clap::{Args, Parser, Subcommand};
 use num_bigint::BigUint;
@@ -504,6 +505,8 @@ impl From<SimError> for Failure {
     fn from(e: SimError) -> Self {
         let code = match e {
             SimError::UnknownPort { .. } | SimError::WidthMismatch { .. } => 2,
+            // A core that stops making progress is wrong RTL, not a failed tool.
+            SimError::Watchdog(_) => 1,
             _ => 3,
         };
         Failure {
@@ -757,7 +760,7 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
             };
             let ok = run.matches_golden();
             if sim.json {
-                let mut out = json!({
+                let out = json!({
                     "core": "modmul",
                     "simulator": sim.simulator.name(),
                     "field": f.name(),
@@ -772,15 +775,14 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
                     "initiation_interval": run.initiation_interval,
                     "tiles": run.tiles,
                 });
-                add_run_fields(
-                    &mut out,
+                print_run_json(
+                    out,
                     ok,
                     &run.mismatches,
                     &run.stream_errors,
                     (run.cycles, run.latency, run.wall_s),
                     &run.build,
                 );
-                println!("{}", serde_json::to_string_pretty(&out).expect("json"));
             } else {
                 println!(
                     "modmul {} ({} bits, R = 2^{}), {} {} tiles x{}, Karatsuba {}: {} pairs",
@@ -819,7 +821,7 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
             let ok = run.matches_golden();
             let hex = |v: &[BigUint]| v.iter().map(to_hex).collect::<Vec<_>>();
             if sim.json {
-                let mut out = json!({
+                let out = json!({
                     "core": "modadd",
                     "simulator": sim.simulator.name(),
                     "field": f.name(),
@@ -829,15 +831,14 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
                     "sums": hex(&run.sums),
                     "differences": hex(&run.differences),
                 });
-                add_run_fields(
-                    &mut out,
+                print_run_json(
+                    out,
                     ok,
                     &run.mismatches,
                     &run.stream_errors,
                     (run.cycles, run.latency, run.wall_s),
                     &run.build,
                 );
-                println!("{}", serde_json::to_string_pretty(&out).expect("json"));
             } else {
                 println!(
                     "modadd {} ({} bits): {} pairs, {} operations",
@@ -1187,12 +1188,7 @@ fn bench(core: BenchCore) -> Result<u8, Failure> {
     };
     let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
     let cfg = opts.config(&f)?;
-    // A private cache, so the build is measured from scratch (Verilator's runtime included).
-    let cache = std::env::temp_dir().join(format!("zkhdl-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&cache);
-    let mut sopts = SimOptions::default();
-    sopts.build.cache_dir = cache.clone();
-    sopts.progress = true;
+    let (cache, sopts) = bench_options();
     let pairs = random_pairs(&f, n, seed);
     eprintln!("zkhdl: bench: building and simulating {n} pairs ...");
     let run = zkhdl_sim::modmul::simulate(&cfg, &f, &pairs, &sopts)?;
@@ -1221,7 +1217,7 @@ fn bench(core: BenchCore) -> Result<u8, Failure> {
         "compile_s": b.compile_s,
         "build_total_s": b.total_s,
         "cached_load_s": cached.total_s,
-        "machine": format!("{} CPUs", std::thread::available_parallelism().map_or(1, |x| x.get())),
+        "machine": machine(),
         "verilator": std::process::Command::new("verilator").arg("--version").output()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default(),
     });
@@ -1262,8 +1258,9 @@ fn bench(core: BenchCore) -> Result<u8, Failure> {
 
 /// The fields every `sim --json` object shares: the verdict, the first mismatches, stream
 /// errors, cycles, latency, timing and the build report.
-fn add_run_fields(
-    out: &mut Value,
+/// Prints a field core's `--json` object: `out` plus the fields every run reports.
+fn print_run_json(
+    mut out: Value,
     ok: bool,
     mismatches: &[zkhdl_sim::run::Mismatch],
     stream_errors: &[String],
@@ -1284,6 +1281,7 @@ fn add_run_fields(
     if let (Some(o), Some(f)) = (out.as_object_mut(), fields.as_object()) {
         o.extend(f.clone());
     }
+    println!("{}", serde_json::to_string_pretty(&out).expect("json"));
 }
 
 fn print_build(b: &Option<zkhdl_sim::BuildReport>) {
@@ -1457,7 +1455,7 @@ fn sim_point_add(curve: CurveArgs, sim: SimArgs) -> Result<u8, Failure> {
     };
     let ok = run.matches_golden();
     if sim.json {
-        let mut out = json!({
+        let out = json!({
             "core": "point_add",
             "simulator": sim.simulator.name(),
             "curve": c.name(),
@@ -1468,15 +1466,14 @@ fn sim_point_add(curve: CurveArgs, sim: SimArgs) -> Result<u8, Failure> {
             "results": run.results.iter().map(affine_json).collect::<Vec<_>>(),
             "tiles": run.tiles,
         });
-        add_run_fields(
-            &mut out,
+        print_run_json(
+            out,
             ok,
             &run.mismatches,
             &run.stream_errors,
             (run.cycles, run.latency, run.wall_s),
             &run.build,
         );
-        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
     } else {
         println!(
             "point-add {} G1, 12 multipliers, {} {} tiles in all, Karatsuba {}: {} pairs",
@@ -1587,12 +1584,12 @@ fn sim_msm(
 ) -> Result<u8, Failure> {
     verilator_only(&sim, "msm")?;
     let started = std::time::Instant::now();
-    let in_idle = probability("--gaps", sim.gaps)?;
     let out_idle = probability("--backpressure", backpressure)?;
     let (c, points, scalars, seed) = load_msm(&curve, &sim.vectors)?;
     let cfg = msm.config(&c, curve.adder(&c)?, points.len())?;
     let mut opts = sim_options(&sim, seed)?;
-    opts.gaps = None; // the MSM driver does its own handshakes
+    // The MSM driver does its own handshakes: --gaps becomes its idle-input probability.
+    let in_idle = opts.gaps.take().map_or(0.0, |g| g.idle_probability);
     let drive = zkhdl_sim::msm::Drive {
         in_idle,
         out_idle,
@@ -1665,11 +1662,7 @@ fn bench_msm(
 ) -> Result<u8, Failure> {
     let c = curve.curve(None)?;
     let cfg = msm.config(&c, curve.adder(&c)?, n)?;
-    let cache = std::env::temp_dir().join(format!("zkhdl-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&cache);
-    let mut sopts = SimOptions::default();
-    sopts.build.cache_dir = cache.clone();
-    sopts.progress = true;
+    let (cache, sopts) = bench_options();
     let (points, scalars) = random_msm(&c, n, seed);
     eprintln!("zkhdl: bench: building and running an MSM of {n} pairs ...");
     let drive = zkhdl_sim::msm::Drive::default();
@@ -1742,6 +1735,17 @@ fn bench_msm(
     println!("{md}");
     eprintln!("zkhdl: wrote {} and its .md", out.display());
     Ok(if run.matches_golden() { 0 } else { 1 })
+}
+
+/// Options of a benchmark run: a private, empty build cache (so the build is measured from
+/// scratch, Verilator's runtime included; the caller removes it) and a progress bar.
+fn bench_options() -> (PathBuf, SimOptions) {
+    let cache = std::env::temp_dir().join(format!("zkhdl-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let mut sopts = SimOptions::default();
+    sopts.build.cache_dir = cache.clone();
+    sopts.progress = true;
+    (cache, sopts)
 }
 
 fn machine() -> String {

@@ -626,6 +626,26 @@ fn sim_msm_bad_inputs_name_the_index() {
         ],
         "--backpressure",
     );
+    // A watchdog too short for the bucket clear after reset: a hang, reported as a failed
+    // check (exit 1) with the core's phase and what to do.
+    let o = zkhdl(&[
+        "sim",
+        "msm",
+        "--window",
+        "4",
+        "--random",
+        "2",
+        "--seed",
+        "1",
+        "--watchdog",
+        "20",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("clearing buckets") && err.contains("--watchdog"),
+        "{err}"
+    );
 }
 
 #[test]

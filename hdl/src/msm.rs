@@ -155,7 +155,8 @@ pub fn best_window(n: usize, scalar_bits: usize, adder_latency: usize) -> usize 
         .expect("a non-empty range")
 }
 
-fn bits_for(n: usize) -> usize {
+/// Address bits to index `n` items (at least one).
+fn index_bits(n: usize) -> usize {
     (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1) as usize
 }
 
@@ -178,13 +179,13 @@ pub fn plan(cfg: &MsmConfig) -> Result<MsmPlan, HdlError> {
     let c = cfg.window;
     let nw = cfg.windows();
     let m = cfg.buckets();
-    let wb = bits_for(nw);
+    let wb = index_bits(nw);
     let ab = wb + c - 1; // bucket address {window, |d| - 1}
     let nb = nw * m;
     let na = 2 * nw + 1; // aux: R_w, S_w, T
-    let axb = bits_for(na);
+    let axb = index_bits(na);
     let f = cfg.fifo_depth;
-    let fb = bits_for(f);
+    let fb = index_bits(f);
     let l = adder.latency;
     let tw = 1 + ab.max(axb);
     let kk = 3 * k;
@@ -821,10 +822,10 @@ mod tests {
     }
 
     #[test]
-    fn bits_for_counts() {
-        assert_eq!(bits_for(1), 1);
-        assert_eq!(bits_for(2), 1);
-        assert_eq!(bits_for(32), 5);
-        assert_eq!(bits_for(33), 6);
+    fn index_bits_counts() {
+        assert_eq!(index_bits(1), 1);
+        assert_eq!(index_bits(2), 1);
+        assert_eq!(index_bits(32), 5);
+        assert_eq!(index_bits(33), 6);
     }
 }

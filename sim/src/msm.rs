@@ -24,6 +24,17 @@ use zkhdl_hdl::GeneratedCore;
 /// schedule, not the multipliers' tiles (tracing those makes the build take many minutes).
 pub const TRACE_DEPTH: usize = 2;
 
+/// The phases behind the core's `state` port, for messages.
+const STATE_NAMES: [&str; 7] = [
+    "clearing buckets",
+    "accumulating",
+    "draining the adder",
+    "aggregating",
+    "combining windows",
+    "result waiting",
+    "handing buckets to the host",
+];
+
 /// How the testbench drives the handshakes.
 #[derive(Clone, Debug)]
 pub struct Drive {
@@ -392,9 +403,11 @@ fn drive_one(
         if m.cycles() - last_progress > watchdog {
             pb.finish_and_clear();
             return Err(SimError::Watchdog(format!(
-                "no progress for {watchdog} cycles (cycle {}): core state {st}, {next} of {n} \
-                 pairs taken, {adds} additions issued",
-                m.cycles()
+                "no progress for {watchdog} cycles (cycle {}): core state {st} ({}), {next} of \
+                 {n} pairs taken, {adds} additions issued; a slow but live run needs a larger \
+                 --watchdog, a hang shows in a --trace FILE waveform",
+                m.cycles(),
+                STATE_NAMES.get(st as usize).unwrap_or(&"unknown")
             )));
         }
     };
