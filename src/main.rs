@@ -14,6 +14,7 @@ use zkhdl_golden::vectors::{
     MsmFile, PairsFile, PointPairsFile,
 };
 use zkhdl_golden::{curve::AffineJson, to_hex, Curve, Field, GoldenError};
+use zkhdl_hdl::Core;
 use zkhdl_sim::run::{Gaps, SimOptions};
 use zkhdl_sim::SimError;
 
@@ -117,19 +118,18 @@ impl ModMulArgs {
         use zkhdl_hdl::modmul::Architecture;
         use zkhdl_hdl::tile::TileShape;
         let mut c = zkhdl_hdl::modmul::ModMulConfig::new(f.modulus().clone(), f.name());
-        c.architecture = Architecture::parse(&self.arch).ok_or_else(|| {
-            Failure::input(format!(
-                "unknown --arch {:?}: use pipelined or iterative",
-                self.arch
-            ))
-        })?;
+        c.architecture = Architecture::from_flags(&self.arch, self.karatsuba, self.tiles)
+            .ok_or_else(|| {
+                Failure::input(format!(
+                    "unknown --arch {:?}: use pipelined or iterative",
+                    self.arch
+                ))
+            })?;
         c.tile = TileShape::parse(tile).ok_or_else(|| {
             Failure::input(format!(
                 "unknown --tile {tile:?}: use 16x16, 18x18, 26x17 or 27x27"
             ))
         })?;
-        c.karatsuba = self.karatsuba;
-        c.iterative_tiles = self.tiles;
         c.validate()?;
         Ok(c)
     }
@@ -638,7 +638,7 @@ fn gen(core: GenCore) -> Result<u8, Failure> {
             let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
             let mut cfg = opts.config(&f)?;
             cfg.top = top;
-            let core = zkhdl_hdl::modmul::generate(&cfg)?;
+            let core = cfg.generate()?;
             for p in core.write(&out)? {
                 println!("wrote {}", p.display());
             }
@@ -656,7 +656,7 @@ fn gen(core: GenCore) -> Result<u8, Failure> {
             let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
             let mut cfg = zkhdl_hdl::modadd::ModAddConfig::new(f.modulus().clone(), f.name());
             cfg.top = top;
-            let core = zkhdl_hdl::modadd::generate(&cfg)?;
+            let core = cfg.generate()?;
             for p in core.write(&out)? {
                 println!("wrote {}", p.display());
             }
@@ -666,7 +666,7 @@ fn gen(core: GenCore) -> Result<u8, Failure> {
             let c = curve.curve(None)?;
             let mut cfg = curve.adder(&c)?;
             cfg.top = top;
-            let core = zkhdl_hdl::point_add::generate(&cfg)?;
+            let core = cfg.generate()?;
             for p in core.write(&out)? {
                 println!("wrote {}", p.display());
             }
@@ -689,7 +689,7 @@ fn gen(core: GenCore) -> Result<u8, Failure> {
             let c = curve.curve(None)?;
             let mut cfg = msm.config(&c, curve.adder(&c)?, 1024)?;
             cfg.top = top;
-            let core = zkhdl_hdl::msm::generate(&cfg)?;
+            let core = cfg.generate()?;
             for p in core.write(&out)? {
                 println!("wrote {}", p.display());
             }
@@ -767,7 +767,7 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
                     "modulus": to_hex(f.modulus()),
                     "architecture": opts.arch,
                     "tile": cfg.tile.name(),
-                    "karatsuba": cfg.karatsuba,
+                    "karatsuba": opts.karatsuba,
                     "montgomery_r_bits": run.r_bits,
                     "n": pairs.len(),
                     "seed": seed,
@@ -792,7 +792,7 @@ fn sim(core: SimCore) -> Result<u8, Failure> {
                     opts.arch,
                     cfg.tile.name(),
                     run.tiles,
-                    cfg.karatsuba,
+                    opts.karatsuba,
                     pairs.len()
                 );
                 print_build(&run.build);
@@ -950,10 +950,8 @@ fn synth_cmd(core: SynthCore) -> Result<u8, Failure> {
     let (generated, t) = match core {
         SynthCore::Modadd { field, target } => {
             let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
-            let c = zkhdl_hdl::modadd::generate(&zkhdl_hdl::modadd::ModAddConfig::new(
-                f.modulus().clone(),
-                f.name(),
-            ))?;
+            let c =
+                zkhdl_hdl::modadd::ModAddConfig::new(f.modulus().clone(), f.name()).generate()?;
             (c, target)
         }
         SynthCore::Modmul {
@@ -964,7 +962,7 @@ fn synth_cmd(core: SynthCore) -> Result<u8, Failure> {
             let f = Field::resolve(field.field.as_deref(), field.modulus.as_deref())?;
             let t = zkhdl_synth::Target::parse(&target.target).map_err(Failure::input)?;
             (
-                zkhdl_hdl::modmul::generate(&opts.config_with_default(&f, native_tile(t))?)?,
+                opts.config_with_default(&f, native_tile(t))?.generate()?,
                 target,
             )
         }
@@ -1083,7 +1081,7 @@ fn explore(core: ExploreCore) -> Result<u8, Failure> {
     let mut points = vec![];
     for (i, (label, cfg)) in configs.iter().enumerate() {
         eprintln!("zkhdl: explore [{}/{}] {label}", i + 1, configs.len());
-        let core = zkhdl_hdl::modmul::generate(cfg)?;
+        let core = cfg.generate()?;
         let dir = root.join(format!("{i:02}"));
         match synthesize(&core, target, freq, &dir) {
             Ok(r) => {
@@ -1202,7 +1200,7 @@ fn bench(core: BenchCore) -> Result<u8, Failure> {
         "field": f.name(),
         "architecture": opts.arch,
         "tile": cfg.tile.name(),
-        "karatsuba": cfg.karatsuba,
+        "karatsuba": opts.karatsuba,
         "tiles": run.tiles,
         "latency": run.latency,
         "initiation_interval": run.initiation_interval,
@@ -1232,10 +1230,7 @@ fn bench(core: BenchCore) -> Result<u8, Failure> {
         f.name(),
         opts.arch,
         cfg.tile.name(),
-        match cfg.architecture {
-            zkhdl_hdl::modmul::Architecture::Pipelined => format!("Karatsuba {}", cfg.karatsuba),
-            zkhdl_hdl::modmul::Architecture::Iterative => format!("{} tiles", cfg.iterative_tiles),
-        },
+        cfg.architecture.describe(),
         run.tiles,
         run.latency,
         run.initiation_interval,

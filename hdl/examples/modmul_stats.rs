@@ -6,7 +6,7 @@ fn main() {
         for k in 0..=4 {
             let mut c = ModMulConfig::new(p.clone(), "x");
             c.tile = t;
-            c.karatsuba = k;
+            c.architecture = zkhdl_hdl::modmul::Architecture::pipelined(k);
             let pl = plan(&c).unwrap();
             println!(
                 "{} k={k}: tiles {} latency {} regbits {} terms {}",

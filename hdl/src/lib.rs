@@ -5,17 +5,19 @@
 //! This crate knows nothing of simulation or synthesis.
 
 pub mod emit;
+pub mod interface;
 pub mod karatsuba;
 pub mod manifest;
 pub mod modadd;
 pub mod modmul;
-pub mod modmul_iterative;
 pub mod msm;
 pub mod netlist;
 pub mod point_add;
+pub mod rtl;
 pub mod tile;
 
 pub use emit::GeneratedCore;
+pub use interface::{Contract, Core, Timing};
 pub use manifest::{Direction, Manifest, PortSpec};
 
 use thiserror::Error;

@@ -11,8 +11,10 @@
 //! difference being its sign); stage 2 subtracts p from a sum that reached p, or adds p to a
 //! negative difference, and registers the result.
 
-use crate::emit::{emit_core, GeneratedCore};
-use crate::manifest::{stream_ports, Manifest, PortSpec};
+use crate::emit::emit_core;
+use crate::interface::{Contract, Core, Timing};
+use crate::manifest::{stream_ports, PortSpec};
+use crate::rtl::{biguint_to_bits, width_class};
 use crate::HdlError;
 use num_bigint::BigUint;
 use rust_hdl::prelude::*;
@@ -20,20 +22,6 @@ use serde::{Deserialize, Serialize};
 
 /// Cycles from an accepted input to its result.
 pub const LATENCY: usize = 2;
-
-/// Datapath widths the generator instantiates; a modulus of `b` bits uses the smallest class
-/// that holds it (rust-hdl widths are compile-time constants).
-pub const WIDTH_CLASSES: [usize; 12] = [64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768];
-
-/// The datapath width for a modulus of `bits` bits.
-pub fn width_class(bits: usize) -> Result<usize, HdlError> {
-    WIDTH_CLASSES
-        .into_iter()
-        .find(|&w| w >= bits)
-        .ok_or_else(|| {
-            HdlError::Unsupported(format!("a {bits}-bit modulus is wider than 768 bits"))
-        })
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModAddConfig {
@@ -151,17 +139,6 @@ impl<const W: usize, const W1: usize> Logic for ModAdd<W, W1> {
     }
 }
 
-/// Converts a non-negative integer to a rust-hdl bit vector of width N (N >= its bit length).
-pub fn biguint_to_bits<const N: usize>(v: &BigUint) -> Bits<N> {
-    let mut out = Bits::<N>::default();
-    for i in 0..(v.bits() as usize) {
-        if v.bit(i as u64) {
-            out = out.replace_bit(i, true);
-        }
-    }
-    out
-}
-
 fn ports(w: usize) -> Vec<PortSpec> {
     stream_ports(
         vec![
@@ -177,48 +154,55 @@ fn ports(w: usize) -> Vec<PortSpec> {
     )
 }
 
-/// Generates the Verilog and manifest of a `modadd` core.
-pub fn generate(cfg: &ModAddConfig) -> Result<GeneratedCore, HdlError> {
-    let w = cfg.width()?;
-    macro_rules! build {
-        ($($w:literal),*) => {
-            match w {
-                $($w => {
-                    let mut uut = ModAdd::<$w, { $w + 1 }>::new(&cfg.modulus);
-                    emit_top(&mut uut, &cfg.top)?
-                })*
-                _ => unreachable!("width classes are covered"),
-            }
-        };
-    }
-    let verilog = build!(64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768);
-    let manifest = Manifest {
-        core: "modadd".into(),
-        top: cfg.top.clone(),
-        files: vec![format!("{}.v", cfg.top)],
-        clock: "clock".into(),
-        reset: "reset".into(),
-        ports: ports(w),
-        latency: LATENCY,
-        initiation_interval: 1,
-        handshake: "valid only: in_valid qualifies inputs, out_valid qualifies outputs; \
-                    no backpressure, one result per accepted input, in order"
-            .into(),
-        arithmetic: format!(
-            "result = (a + b) mod p when op = 0, (a - b) mod p when op = 1; \
-             a, b in [0, p), result in [0, p); p = {:#x} ({} bits) on a {w}-bit datapath",
-            cfg.modulus,
-            cfg.modulus.bits()
-        ),
-        modulus: Some(format!("{:#x}", cfg.modulus)),
-        field: Some(cfg.field.clone()),
-        tiles: 0,
-        config: serde_json::to_value(cfg).expect("config serializes"),
-        generator: format!("zkhdl-hdl {}", env!("CARGO_PKG_VERSION")),
-    };
-    Ok(GeneratedCore { verilog, manifest })
-}
+impl Core for ModAddConfig {
+    const NAME: &'static str = "modadd";
 
-fn emit_top<B: Block>(uut: &mut B, top: &str) -> Result<String, HdlError> {
-    emit_core(uut, top)
+    fn top(&self) -> &str {
+        &self.top
+    }
+
+    fn validate(&self) -> Result<(), HdlError> {
+        if self.modulus < BigUint::from(3u32) || !self.modulus.bit(0) {
+            return Err(HdlError::Unsupported(format!(
+                "modulus {:#x} must be an odd prime",
+                self.modulus
+            )));
+        }
+        self.width().map(|_| ())
+    }
+
+    fn ports(&self) -> Result<Vec<PortSpec>, HdlError> {
+        Ok(ports(self.width()?))
+    }
+
+    fn timing(&self) -> Result<Timing, HdlError> {
+        Ok(Timing::pipelined(LATENCY))
+    }
+
+    fn contract(&self) -> Result<Contract, HdlError> {
+        Ok(Contract {
+            arithmetic: format!(
+                "result = (a + b) mod p when op = 0, (a - b) mod p when op = 1; \
+                 a, b in [0, p), result in [0, p); p = {:#x} ({} bits) on a {}-bit datapath",
+                self.modulus,
+                self.modulus.bits(),
+                self.width()?
+            ),
+            modulus: Some(self.modulus.clone()),
+            field: Some(self.field.clone()),
+            tiles: 0,
+        })
+    }
+
+    fn emit(&self) -> Result<String, HdlError> {
+        macro_rules! build {
+            ($($w:literal),*) => {
+                match self.width()? {
+                    $($w => emit_core(&mut ModAdd::<$w, { $w + 1 }>::new(&self.modulus), &self.top),)*
+                    w => Err(HdlError::Unsupported(format!("no width class {w}"))),
+                }
+            };
+        }
+        build!(64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768)
+    }
 }

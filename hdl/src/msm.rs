@@ -40,10 +40,11 @@
 //! An empty bucket, running sum or total is a cleared occupancy bit and reads as the identity
 //! (0 : 1 : 0), which the complete formula adds like any point.
 
-use crate::emit::{emit_core, GeneratedCore};
-use crate::manifest::{Manifest, PortSpec};
-use crate::modmul::{dispatch, Body, WidthTile};
+use crate::emit::emit_core;
+use crate::interface::{Contract, Core, Timing};
+use crate::manifest::PortSpec;
 use crate::point_add::{self, PointAdd, PointAddConfig, PointAddPlan};
+use crate::rtl::{dispatch, index_bits, Body, WidthTile};
 use crate::HdlError;
 use num_bigint::BigUint;
 use rust_hdl::prelude::*;
@@ -153,11 +154,6 @@ pub fn best_window(n: usize, scalar_bits: usize, adder_latency: usize) -> usize 
     (4..=12)
         .min_by_key(|&c| (cycle_estimate(n, scalar_bits, c, adder_latency), c))
         .expect("a non-empty range")
-}
-
-/// Address bits to index `n` items (at least one).
-fn index_bits(n: usize) -> usize {
-    (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1) as usize
 }
 
 /// The generated controller and its sizes.
@@ -745,53 +741,72 @@ pub fn ports(w: usize) -> Vec<PortSpec> {
     ]
 }
 
-/// Generates the Verilog and manifest of an `msm` core.
-pub fn generate(cfg: &MsmConfig) -> Result<GeneratedCore, HdlError> {
-    let plan = plan(cfg)?;
-    let w = cfg.adder.width()?;
-    struct Emit<'a>(&'a MsmPlan, &'a str);
-    impl WidthTile for Emit<'_> {
-        fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
-            &self,
-        ) -> Result<String, HdlError> {
-            emit_core(&mut Msm::<W, TA, TB, TP>::new(self.0), self.1)
-        }
+impl Core for MsmConfig {
+    const NAME: &'static str = "msm";
+
+    fn top(&self) -> &str {
+        &self.top
     }
-    let verilog = dispatch(w, cfg.adder.tile, &Emit(&plan, &cfg.top))?;
-    let tiles = plan.adder.multipliers * plan.adder.mul_plan.tiles;
-    let manifest = Manifest {
-        core: "msm".into(),
-        top: cfg.top.clone(),
-        files: vec![format!("{}.v", cfg.top)],
-        clock: "clock".into(),
-        reset: "reset".into(),
-        ports: ports(w),
-        latency: plan.adder.latency,
-        initiation_interval: 1,
-        handshake: "valid/ready on input (in_valid, in_ready, in_last) and output (out_valid, \
-                    out_ready); in_ready and out_valid depend on state only; one result per MSM"
-            .into(),
-        arithmetic: format!(
-            "sum k_i P_i on y^2 = x^3 + {b} over F_p, p = {p:#x}: Pippenger with signed \
-             {c}-bit digits, {nw} windows x {m} buckets, on one point adder (latency {l}, \
-             {t} tiles); coordinates Montgomery residues v * 2^{k} mod p; scalars below 2^{sb}",
-            b = cfg.adder.b,
-            p = cfg.adder.modulus,
-            c = cfg.window,
-            nw = plan.windows,
-            m = plan.buckets,
-            l = plan.adder.latency,
-            t = tiles,
-            k = cfg.adder.r_bits(),
-            sb = cfg.scalar_bits,
-        ),
-        modulus: Some(format!("{:#x}", cfg.adder.modulus)),
-        field: Some(format!("{}-fq", cfg.adder.curve)),
-        tiles,
-        config: serde_json::to_value(cfg).expect("config serializes"),
-        generator: format!("zkhdl-hdl {}", env!("CARGO_PKG_VERSION")),
-    };
-    Ok(GeneratedCore { verilog, manifest })
+
+    fn validate(&self) -> Result<(), HdlError> {
+        MsmConfig::validate(self)
+    }
+
+    fn ports(&self) -> Result<Vec<PortSpec>, HdlError> {
+        Ok(ports(self.adder.width()?))
+    }
+
+    fn timing(&self) -> Result<Timing, HdlError> {
+        Ok(Timing {
+            latency: self.adder.latency()?,
+            initiation_interval: 1,
+            handshake: "valid/ready on input (in_valid, in_ready, in_last) and output \
+                        (out_valid, out_ready); in_ready and out_valid depend on state only; one \
+                        result per MSM"
+                .into(),
+        })
+    }
+
+    fn contract(&self) -> Result<Contract, HdlError> {
+        let adder = point_add::plan(&self.adder)?;
+        let tiles = adder.multipliers * adder.mul_plan.tiles;
+        Ok(Contract {
+            arithmetic: format!(
+                "sum k_i P_i on y^2 = x^3 + {b} over F_p, p = {p:#x}: Pippenger with signed \
+                 {c}-bit digits, {nw} windows x {m} buckets, on one point adder (latency {l}, \
+                 {tiles} tiles); coordinates Montgomery residues v * 2^{k} mod p; scalars below \
+                 2^{sb}",
+                b = self.adder.b,
+                p = self.adder.modulus,
+                c = self.window,
+                nw = self.windows(),
+                m = self.buckets(),
+                l = adder.latency,
+                k = self.adder.r_bits(),
+                sb = self.scalar_bits,
+            ),
+            modulus: Some(self.adder.modulus.clone()),
+            field: Some(format!("{}-fq", self.adder.curve)),
+            tiles,
+        })
+    }
+
+    fn emit(&self) -> Result<String, HdlError> {
+        let plan = plan(self)?;
+        struct Emit<'a>(&'a MsmPlan, &'a str);
+        impl WidthTile for Emit<'_> {
+            fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
+                &self,
+            ) -> Result<String, HdlError> {
+                emit_core(&mut Msm::<W, TA, TB, TP>::new(self.0), self.1)
+            }
+        }
+        dispatch(
+            self.adder.width()?,
+            self.adder.tile,
+            &Emit(&plan, &self.top),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -819,13 +834,5 @@ mod tests {
         let pa = PointAddConfig::new("x", BigUint::from(7u32), 1);
         assert!(MsmConfig::new(pa.clone(), 255, 1).validate().is_err());
         assert!(MsmConfig::new(pa, 255, 17).validate().is_err());
-    }
-
-    #[test]
-    fn index_bits_counts() {
-        assert_eq!(index_bits(1), 1);
-        assert_eq!(index_bits(2), 1);
-        assert_eq!(index_bits(32), 5);
-        assert_eq!(index_bits(33), 6);
     }
 }

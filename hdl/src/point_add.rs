@@ -19,11 +19,12 @@
 //! pipeline stage it is valid at and the netlist builder inserts the delay registers, so the
 //! schedule is correct by construction.
 
-use crate::emit::{emit_core, GeneratedCore};
-use crate::manifest::{stream_ports, Manifest, PortSpec};
-use crate::modadd::width_class;
-use crate::modmul::{self, dispatch, valid_pipeline, Body, ModMul, ModMulConfig, WidthTile};
+use crate::emit::emit_core;
+use crate::interface::{Contract, Core, Timing};
+use crate::manifest::{stream_ports, PortSpec};
+use crate::modmul::{self, Architecture, ModMul, ModMulConfig};
 use crate::netlist::{literal, Netlist, Sig};
+use crate::rtl::{dispatch, valid_pipeline, width_class, Body, WidthTile};
 use crate::tile::TileShape;
 use crate::HdlError;
 use num_bigint::BigUint;
@@ -62,7 +63,7 @@ impl PointAddConfig {
     pub fn modmul(&self) -> ModMulConfig {
         let mut m = ModMulConfig::new(self.modulus.clone(), &format!("{}-fq", self.curve));
         m.tile = self.tile;
-        m.karatsuba = self.karatsuba;
+        m.architecture = Architecture::pipelined(self.karatsuba);
         m
     }
 
@@ -387,51 +388,58 @@ pub(crate) fn ports(w: usize) -> Vec<PortSpec> {
     )
 }
 
-/// Generates the Verilog and manifest of a `point_add` core.
-pub fn generate(cfg: &PointAddConfig) -> Result<GeneratedCore, HdlError> {
-    let plan = plan(cfg)?;
-    let w = cfg.width()?;
-    struct Emit<'a>(&'a PointAddPlan, &'a str);
-    impl WidthTile for Emit<'_> {
-        fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
-            &self,
-        ) -> Result<String, HdlError> {
-            emit_core(&mut PointAdd::<W, TA, TB, TP>::new(self.0), self.1)
-        }
+impl Core for PointAddConfig {
+    const NAME: &'static str = "point_add";
+
+    fn top(&self) -> &str {
+        &self.top
     }
-    let verilog = dispatch(w, cfg.tile, &Emit(&plan, &cfg.top))?;
-    let k = cfg.r_bits();
-    let tiles = plan.multipliers * plan.mul_plan.tiles;
-    let manifest = Manifest {
-        core: "point_add".into(),
-        top: cfg.top.clone(),
-        files: vec![format!("{}.v", cfg.top)],
-        clock: "clock".into(),
-        reset: "reset".into(),
-        ports: ports(w),
-        latency: plan.latency,
-        initiation_interval: 1,
-        handshake: "valid only: in_valid qualifies inputs, out_valid qualifies outputs; no \
-                    backpressure, one result per accepted input, in order"
-            .into(),
-        arithmetic: format!(
-            "complete projective addition on y^2 = x^3 + {b} over F_p (Renes-Costello-Batina \
-             Alg. 7, a = 0): (x3 : y3 : z3) = P1 + P2, coordinates Montgomery residues \
-             v * 2^{k} mod p in [0, p); p = {p:#x}; {m} multipliers ({t} tiles), {a} modular \
-             additions",
-            b = cfg.b,
-            p = cfg.modulus,
-            m = plan.multipliers,
-            t = tiles,
-            a = plan.modular_adds,
-        ),
-        modulus: Some(format!("{:#x}", cfg.modulus)),
-        field: Some(format!("{}-fq", cfg.curve)),
-        tiles,
-        config: serde_json::to_value(cfg).expect("config serializes"),
-        generator: format!("zkhdl-hdl {}", env!("CARGO_PKG_VERSION")),
-    };
-    Ok(GeneratedCore { verilog, manifest })
+
+    fn validate(&self) -> Result<(), HdlError> {
+        PointAddConfig::validate(self)
+    }
+
+    fn ports(&self) -> Result<Vec<PortSpec>, HdlError> {
+        Ok(ports(self.width()?))
+    }
+
+    fn timing(&self) -> Result<Timing, HdlError> {
+        Ok(Timing::pipelined(self.latency()?))
+    }
+
+    fn contract(&self) -> Result<Contract, HdlError> {
+        let plan = plan(self)?;
+        let tiles = plan.multipliers * plan.mul_plan.tiles;
+        Ok(Contract {
+            arithmetic: format!(
+                "complete projective addition on y^2 = x^3 + {b} over F_p (Renes-Costello-Batina \
+                 Alg. 7, a = 0): (x3 : y3 : z3) = P1 + P2, coordinates Montgomery residues \
+                 v * 2^{k} mod p in [0, p); p = {p:#x}; {m} multipliers ({tiles} tiles), {a} \
+                 modular additions",
+                b = self.b,
+                k = self.r_bits(),
+                p = self.modulus,
+                m = plan.multipliers,
+                a = plan.modular_adds,
+            ),
+            modulus: Some(self.modulus.clone()),
+            field: Some(format!("{}-fq", self.curve)),
+            tiles,
+        })
+    }
+
+    fn emit(&self) -> Result<String, HdlError> {
+        let plan = plan(self)?;
+        struct Emit<'a>(&'a PointAddPlan, &'a str);
+        impl WidthTile for Emit<'_> {
+            fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
+                &self,
+            ) -> Result<String, HdlError> {
+                emit_core(&mut PointAdd::<W, TA, TB, TP>::new(self.0), self.1)
+            }
+        }
+        dispatch(self.width()?, self.tile, &Emit(&plan, &self.top))
+    }
 }
 
 #[cfg(test)]

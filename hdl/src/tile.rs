@@ -3,8 +3,9 @@
 //! DSP block (SB_MAC16, MULT18X18D, DSP48E2, Intel 27x27). rust-hdl's own `*` exists only for
 //! 16x16 bits; this primitive has a Rust simulation model for any shape up to 32x32.
 
-use crate::emit::{emit_core, GeneratedCore};
-use crate::manifest::{Manifest, PortSpec};
+use crate::emit::emit_core;
+use crate::interface::{Contract, Core, Timing};
+use crate::manifest::PortSpec;
 use crate::HdlError;
 use rust_hdl::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -130,38 +131,74 @@ end
     }
 }
 
-/// Generates one tile as a standalone core (for characterisation and synthesis).
-pub fn generate(shape: TileShape, top: &str) -> Result<GeneratedCore, HdlError> {
-    let (wa, wb) = shape.widths();
-    let verilog = match shape {
-        TileShape::T16x16 => emit_core(&mut TileMul::<16, 16, 32>::default(), top)?,
-        TileShape::T18x18 => emit_core(&mut TileMul::<18, 18, 36>::default(), top)?,
-        TileShape::T26x17 => emit_core(&mut TileMul::<26, 17, 43>::default(), top)?,
-        TileShape::T27x27 => emit_core(&mut TileMul::<27, 27, 54>::default(), top)?,
-    };
-    let manifest = Manifest {
-        core: "tile".into(),
-        top: top.into(),
-        files: vec![format!("{top}.v")],
-        clock: "clock".into(),
-        reset: String::new(),
-        ports: vec![
+/// One tile as a standalone core (for characterisation, synthesis and proofs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TileConfig {
+    pub shape: TileShape,
+    pub top: String,
+}
+
+impl TileConfig {
+    pub fn new(shape: TileShape) -> Self {
+        TileConfig {
+            shape,
+            top: format!("zk_tile_{}", shape.name()),
+        }
+    }
+}
+
+impl Core for TileConfig {
+    const NAME: &'static str = "tile";
+
+    fn top(&self) -> &str {
+        &self.top
+    }
+
+    fn validate(&self) -> Result<(), HdlError> {
+        Ok(())
+    }
+
+    fn reset(&self) -> &'static str {
+        ""
+    }
+
+    fn ports(&self) -> Result<Vec<PortSpec>, HdlError> {
+        let (wa, wb) = self.shape.widths();
+        Ok(vec![
             PortSpec::input("clock", 1, "rising-edge clock"),
             PortSpec::input("a", wa, "unsigned operand"),
             PortSpec::input("b", wb, "unsigned operand"),
             PortSpec::output("p", wa + wb, "a * b, two cycles after a and b"),
-        ],
-        latency: TileShape::LATENCY,
-        initiation_interval: 1,
-        handshake: "none: a product every cycle, LATENCY cycles after its operands".into(),
-        arithmetic: format!("p = a * b, unsigned {wa} x {wb} -> {} bits", wa + wb),
-        modulus: None,
-        field: None,
-        tiles: 1,
-        config: serde_json::json!({ "shape": shape.name() }),
-        generator: format!("zkhdl-hdl {}", env!("CARGO_PKG_VERSION")),
-    };
-    Ok(GeneratedCore { verilog, manifest })
+        ])
+    }
+
+    fn timing(&self) -> Result<Timing, HdlError> {
+        Ok(Timing {
+            latency: TileShape::LATENCY,
+            initiation_interval: 1,
+            handshake: "none: a product every cycle, LATENCY cycles after its operands".into(),
+        })
+    }
+
+    fn contract(&self) -> Result<Contract, HdlError> {
+        let (wa, wb) = self.shape.widths();
+        Ok(Contract {
+            arithmetic: format!("p = a * b, unsigned {wa} x {wb} -> {} bits", wa + wb),
+            modulus: None,
+            field: None,
+            tiles: 1,
+        })
+    }
+
+    fn emit(&self) -> Result<String, HdlError> {
+        let top = self.top.as_str();
+        match self.shape {
+            TileShape::T16x16 => emit_core(&mut TileMul::<16, 16, 32>::default(), top),
+            TileShape::T18x18 => emit_core(&mut TileMul::<18, 18, 36>::default(), top),
+            TileShape::T26x17 => emit_core(&mut TileMul::<26, 17, 43>::default(), top),
+            TileShape::T27x27 => emit_core(&mut TileMul::<27, 27, 54>::default(), top),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use crate::run::{stream, stream_iverilog, Mismatch, SimOptions, Stream, StreamRe
 use num_bigint::BigUint;
 use zkhdl_golden::{to_hex, Field};
 use zkhdl_hdl::modadd::{self, ModAddConfig};
+use zkhdl_hdl::Core;
 use zkhdl_hdl::GeneratedCore;
 
 /// Results of one run.
@@ -36,7 +37,8 @@ impl ModAddRun {
 
 /// The `modadd` core for `field`.
 pub fn core_for(field: &Field) -> GeneratedCore {
-    modadd::generate(&ModAddConfig::new(field.modulus().clone(), field.name()))
+    ModAddConfig::new(field.modulus().clone(), field.name())
+        .generate()
         .expect("modadd supports every modulus the golden crate accepts")
 }
 

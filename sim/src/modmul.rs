@@ -6,7 +6,8 @@ use crate::harness::{BuildReport, SimError};
 use crate::run::{stream, stream_iverilog, Mismatch, SimOptions, Stream, StreamResult};
 use num_bigint::BigUint;
 use zkhdl_golden::{to_hex, Field};
-use zkhdl_hdl::modmul::{self, ModMulConfig};
+use zkhdl_hdl::modmul::ModMulConfig;
+use zkhdl_hdl::Core;
 use zkhdl_hdl::GeneratedCore;
 
 #[derive(Clone, Debug)]
@@ -58,7 +59,7 @@ fn stream_of<'a>(
 }
 
 fn generate(cfg: &ModMulConfig) -> Result<GeneratedCore, SimError> {
-    modmul::generate(cfg).map_err(|e| SimError::Config(e.to_string()))
+    cfg.generate().map_err(|e| SimError::Config(e.to_string()))
 }
 
 /// Generates the core for `cfg`, builds it (cached) and runs `pairs` through it in Verilator.

@@ -17,7 +17,8 @@ use rand_chacha::ChaCha8Rng;
 use zkhdl_golden::pippenger::signed_digits;
 use zkhdl_golden::vectors::rng_from_seed;
 use zkhdl_golden::{Affine, Curve};
-use zkhdl_hdl::msm::{self, MsmConfig};
+use zkhdl_hdl::msm::MsmConfig;
+use zkhdl_hdl::Core;
 use zkhdl_hdl::GeneratedCore;
 
 /// Hierarchy levels a `--trace` of the MSM records: the MSM controller and the point adder's
@@ -119,7 +120,9 @@ pub fn simulate(
     opts: &SimOptions,
     drive: &Drive,
 ) -> Result<MsmRun, SimError> {
-    let core = msm::generate(cfg).map_err(|e| SimError::Config(e.to_string()))?;
+    let core = cfg
+        .generate()
+        .map_err(|e| SimError::Config(e.to_string()))?;
     simulate_core(&core, cfg, curve, points, scalars, opts, drive)
 }
 

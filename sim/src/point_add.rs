@@ -8,7 +8,8 @@ use crate::run::{stream, stream_iverilog, Mismatch, SimOptions, Stream, StreamRe
 use num_bigint::BigUint;
 use zkhdl_golden::rcb::{self, Projective};
 use zkhdl_golden::{to_hex, Affine, Curve};
-use zkhdl_hdl::point_add::{self, PointAddConfig};
+use zkhdl_hdl::point_add::PointAddConfig;
+use zkhdl_hdl::Core;
 use zkhdl_hdl::GeneratedCore;
 
 #[derive(Clone, Debug)]
@@ -58,7 +59,9 @@ pub fn simulate(
     pairs: &[(Projective, Projective)],
     opts: &SimOptions,
 ) -> Result<PointAddRun, SimError> {
-    let core = point_add::generate(cfg).map_err(|e| SimError::Config(e.to_string()))?;
+    let core = cfg
+        .generate()
+        .map_err(|e| SimError::Config(e.to_string()))?;
     simulate_core(&core, cfg, curve, pairs, opts)
 }
 
@@ -82,7 +85,9 @@ pub fn simulate_iverilog(
     pairs: &[(Projective, Projective)],
     opts: &SimOptions,
 ) -> Result<PointAddRun, SimError> {
-    let core = point_add::generate(cfg).map_err(|e| SimError::Config(e.to_string()))?;
+    let core = cfg
+        .generate()
+        .map_err(|e| SimError::Config(e.to_string()))?;
     let out = stream_iverilog(&stream_of(&core, cfg, curve, pairs), opts)?;
     Ok(check(&core, curve, cfg.r_bits(), pairs, out))
 }

@@ -9,6 +9,7 @@ use rand::Rng;
 use zkhdl_golden::vectors::rng_from_seed;
 use zkhdl_golden::Field;
 use zkhdl_hdl::tile::TileShape;
+use zkhdl_hdl::Core;
 use zkhdl_sim::harness::{build, BuildOptions, SimError};
 use zkhdl_sim::modadd::core_for;
 use zkhdl_sim::run::design_of;
@@ -91,7 +92,12 @@ fn tile_verilog_matches_its_model_for_every_shape() {
     let seed = test_seed("tile_verilog_matches_its_model_for_every_shape");
     let mut rng = rng_from_seed(seed);
     for shape in TileShape::ALL {
-        let core = zkhdl_hdl::tile::generate(shape, "zk_tile").unwrap();
+        let core = zkhdl_hdl::tile::TileConfig {
+            shape,
+            top: "zk_tile".into(),
+        }
+        .generate()
+        .unwrap();
         let (mut m, _) = build(&design_of(&core), &BuildOptions::default()).unwrap();
         let (a, b, p) = (
             m.port("a").unwrap(),

@@ -11,8 +11,9 @@ use common::{quiet, test_seed};
 use num_bigint::BigUint;
 use zkhdl_golden::vectors::random_pairs;
 use zkhdl_golden::Field;
-use zkhdl_hdl::modmul::{self, Architecture, ModMulConfig};
+use zkhdl_hdl::modmul::{Architecture, ModMulConfig};
 use zkhdl_hdl::tile::TileShape;
+use zkhdl_hdl::Core;
 use zkhdl_sim::modmul::{config_for, simulate, simulate_core, simulate_iverilog};
 use zkhdl_sim::run::{Gaps, SimOptions};
 
@@ -66,12 +67,10 @@ fn check(cfg: &ModMulConfig, f: &Field, n: usize, seed: u64, gaps: Option<f64>) 
     let run = simulate(cfg, f, &pairs, &opts).unwrap_or_else(|e| panic!("{}: {e}", f.name()));
     assert!(
         run.matches_golden(),
-        "{} {:?} {} K{} x{}: {:?} {:#?}",
+        "{} {:?} {}: {:?} {:#?}",
         f.name(),
         cfg.architecture,
         cfg.tile.name(),
-        cfg.karatsuba,
-        cfg.iterative_tiles,
         run.stream_errors,
         &run.mismatches[..run.mismatches.len().min(3)]
     );
@@ -81,15 +80,14 @@ fn check(cfg: &ModMulConfig, f: &Field, n: usize, seed: u64, gaps: Option<f64>) 
 fn pipelined(f: &Field, tile: TileShape, karatsuba: usize) -> ModMulConfig {
     let mut c = config_for(f);
     c.tile = tile;
-    c.karatsuba = karatsuba;
+    c.architecture = Architecture::pipelined(karatsuba);
     c
 }
 
 fn iterative(f: &Field, tile: TileShape, tiles: usize) -> ModMulConfig {
     let mut c = config_for(f);
-    c.architecture = Architecture::Iterative;
+    c.architecture = Architecture::iterative(tiles);
     c.tile = tile;
-    c.iterative_tiles = tiles;
     c
 }
 
@@ -138,7 +136,7 @@ fn iterative_matches_arkworks() {
     // One-digit operands (a 7-bit prime): more tiles than can be busy are capped, not refused.
     let f = Field::custom_hex("0x65").unwrap();
     let cfg = iterative(&f, TileShape::T18x18, 4);
-    assert_eq!(modmul::generate(&cfg).unwrap().manifest.tiles, 2);
+    assert_eq!(cfg.generate().unwrap().manifest.tiles, 2);
     check(&cfg, &f, 100, seed, Some(0.3));
 }
 
@@ -204,7 +202,7 @@ fn icarus_agrees_on_the_pipelined_and_iterative_cores() {
 #[test]
 fn bls12_381_fq_tile_budget() {
     let f = Field::from_name("bls12-381-fq").unwrap();
-    let core = modmul::generate(&pipelined(&f, TileShape::T26x17, 3)).unwrap();
+    let core = pipelined(&f, TileShape::T26x17, 3).generate().unwrap();
     assert!(core.manifest.tiles <= 450, "{} tiles", core.manifest.tiles);
     assert!(core.manifest.arithmetic.contains("R = 2^381"));
 }
@@ -214,7 +212,7 @@ fn mutations_are_caught() {
     let seed = test_seed("mutations_are_caught");
     let f = Field::from_name("bn254-fq").unwrap();
     let cfg = pipelined(&f, TileShape::T27x27, 2);
-    let good = modmul::generate(&cfg).unwrap();
+    let good = cfg.generate().unwrap();
     let mut pairs = edge_pairs(&f, cfg.r_bits());
     pairs.extend(random_pairs(&f, 300, seed));
     // 1. Drop the carry that recovers the left-out low tiles of m p.

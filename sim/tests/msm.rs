@@ -13,6 +13,7 @@ use num_bigint::BigUint;
 use num_traits::One;
 use zkhdl_golden::vectors::{random_msm, rng_from_seed};
 use zkhdl_golden::{Affine, Curve};
+use zkhdl_hdl::Core;
 use zkhdl_sim::msm::{config_for, simulate, simulate_batch, simulate_core, Drive, MsmRun};
 use zkhdl_sim::SimError;
 
@@ -183,7 +184,7 @@ fn bn254_through_the_same_generator() {
 fn a_core_that_ignores_digit_signs_is_caught() {
     let curve = Curve::from_name("bls12-381").unwrap();
     let cfg = config_for(&curve, 4);
-    let mut core = zkhdl_hdl::msm::generate(&cfg).unwrap();
+    let mut core = cfg.generate().unwrap();
     let good = "wire [380:0] cur_ysel = neg ? cur_yn : cur_y;";
     assert!(core.verilog.contains(good), "the mutation site moved");
     core.verilog = core.verilog.replace(good, "wire [380:0] cur_ysel = cur_y;");
@@ -214,7 +215,7 @@ fn back_to_back_msms_on_chip_and_with_host_aggregation() {
     for host in [false, true] {
         let mut cfg = config_for(&curve, 4);
         cfg.host_aggregation = host;
-        let core = zkhdl_hdl::msm::generate(&cfg).unwrap();
+        let core = cfg.generate().unwrap();
         let runs = simulate_batch(&core, &cfg, &curve, &jobs, &quiet(), &drive).unwrap();
         assert_eq!(runs.len(), jobs.len());
         for (i, r) in runs.iter().enumerate() {

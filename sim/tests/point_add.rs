@@ -9,6 +9,7 @@ mod common;
 use common::{quiet, test_seed};
 use zkhdl_golden::vectors::point_add_pairs;
 use zkhdl_golden::Curve;
+use zkhdl_hdl::Core;
 use zkhdl_sim::point_add::{config_for, simulate, simulate_core, simulate_iverilog};
 use zkhdl_sim::run::{Gaps, SimOptions};
 
@@ -43,7 +44,7 @@ fn a_wrong_coefficient_is_caught() {
     let curve = Curve::from_name("bls12-381").unwrap();
     let mut cfg = config_for(&curve);
     cfg.b = 5;
-    let core = zkhdl_hdl::point_add::generate(&cfg).unwrap();
+    let core = cfg.generate().unwrap();
     let pairs = point_add_pairs(&curve, 12, 5);
     let run = simulate_core(&core, &config_for(&curve), &curve, &pairs, &quiet()).unwrap();
     assert!(!run.matches_golden());

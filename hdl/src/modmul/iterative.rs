@@ -14,10 +14,11 @@
 //! as wide as p; every addition in the loop is `2w + log2(2d)` bits.
 
 use crate::modmul::{ModMulConfig, Plan};
+use crate::rtl::neg_inverse_mod_2k;
 use crate::tile::TileShape;
 use crate::HdlError;
 use num_bigint::BigUint;
-use num_traits::{One, Zero};
+use num_traits::Zero;
 use std::fmt::Write as _;
 
 /// Operand sources of a tile in one step.
@@ -67,7 +68,8 @@ pub fn r_bits(cfg: &ModMulConfig) -> usize {
 /// digit products, so further tiles would never be busy).
 pub fn effective_tiles(cfg: &ModMulConfig) -> usize {
     let (_, d) = digits(cfg);
-    cfg.iterative_tiles.min(2 * d)
+    let requested = cfg.architecture.iterative_tiles().unwrap_or(1);
+    requested.min(2 * d)
 }
 
 fn schedule(cfg: &ModMulConfig) -> Vec<Row> {
@@ -166,16 +168,7 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
     let rows = schedule(cfg);
     let p = &cfg.modulus;
     let dw = d * w;
-    let r = BigUint::one() << w;
-    let p_prime0 = {
-        // -p^-1 mod 2^w by Newton iteration.
-        let mut x = BigUint::one();
-        for _ in 0..8 {
-            let px = (p * &x) % &r;
-            x = (&x * ((BigUint::from(2u32) + &r - px) % &r)) % &r;
-        }
-        (&r - x) % &r
-    };
+    let p_prime0 = neg_inverse_mod_2k(p, w);
     let iw = bits_for(d - 1);
     let aw = 2 * w + bits_for(2 * d + 2) + 1;
     let uw = dw + aw;

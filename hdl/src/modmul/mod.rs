@@ -16,63 +16,111 @@
 //!    `S` is divisible by R and `U = S / R < 2p`;
 //! 4. `result = U - p` if that is not negative, else `U`.
 
-use crate::emit::{emit_core, GeneratedCore};
-use crate::karatsuba::{self, Operand};
-use crate::manifest::{stream_ports, Manifest, PortSpec};
-use crate::modadd::width_class;
-use crate::netlist::{literal, Netlist, Term};
+pub mod iterative;
+pub mod pipelined;
+
+use crate::emit::emit_core;
+use crate::interface::{Contract, Core, Timing};
+use crate::manifest::{stream_ports, PortSpec};
+use crate::rtl::{dispatch, neg_inverse_mod_2k, width_class, Body, WidthTile};
 use crate::tile::{TileMul, TileShape};
 use crate::HdlError;
-use num_bigint::{BigInt, BigUint};
+use num_bigint::BigUint;
 use num_traits::{One, Zero};
 use rust_hdl::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Algorithm {
-    Montgomery,
-}
+/// Most Karatsuba levels the generator takes.
+pub const MAX_KARATSUBA: usize = 4;
 
+/// The datapath architecture, each with its own parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(tag = "arch", rename_all = "lowercase")]
 pub enum Architecture {
-    /// A new operand pair every cycle.
-    Pipelined,
-    /// Digit-serial over a few tiles, a new pair every `initiation_interval` cycles.
-    Iterative,
+    /// A new operand pair every cycle ([`pipelined`]).
+    Pipelined {
+        /// Karatsuba-Ofman levels (0 = schoolbook); a level is taken only where it saves
+        /// tiles.
+        karatsuba: usize,
+        /// Column compressor slice width (bits summed together below 64 bits).
+        slice_bits: usize,
+        /// Adder-tree levels between pipeline registers in the compressor.
+        levels_per_stage: usize,
+    },
+    /// Digit-serial over a few tiles, a new pair every `initiation_interval` cycles
+    /// ([`iterative`]).
+    Iterative {
+        /// Tiles requested (capped at the 2d that can ever be busy).
+        tiles: usize,
+    },
 }
 
 impl Architecture {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pipelined" => Some(Architecture::Pipelined),
-            "iterative" => Some(Architecture::Iterative),
+    /// The pipelined architecture with `karatsuba` levels and the default compressor.
+    pub fn pipelined(karatsuba: usize) -> Self {
+        Architecture::Pipelined {
+            karatsuba,
+            slice_bits: 32,
+            levels_per_stage: 2,
+        }
+    }
+
+    /// The iterative architecture on `tiles` tiles.
+    pub fn iterative(tiles: usize) -> Self {
+        Architecture::Iterative { tiles }
+    }
+
+    /// From the CLI's words: `pipelined` (with `karatsuba`) or `iterative` (with `tiles`).
+    pub fn from_flags(name: &str, karatsuba: usize, tiles: usize) -> Option<Self> {
+        match name {
+            "pipelined" => Some(Self::pipelined(karatsuba)),
+            "iterative" => Some(Self::iterative(tiles)),
             _ => None,
+        }
+    }
+
+    /// `pipelined` or `iterative`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Architecture::Pipelined { .. } => "pipelined",
+            Architecture::Iterative { .. } => "iterative",
+        }
+    }
+
+    /// Karatsuba levels of the pipelined architecture.
+    pub fn karatsuba(&self) -> Option<usize> {
+        match self {
+            Architecture::Pipelined { karatsuba, .. } => Some(*karatsuba),
+            Architecture::Iterative { .. } => None,
+        }
+    }
+
+    /// Tiles of the iterative architecture.
+    pub fn iterative_tiles(&self) -> Option<usize> {
+        match self {
+            Architecture::Iterative { tiles } => Some(*tiles),
+            Architecture::Pipelined { .. } => None,
+        }
+    }
+
+    /// The architecture's parameters in words, e.g. `Karatsuba 3` or `4 tiles`.
+    pub fn describe(&self) -> String {
+        match self {
+            Architecture::Pipelined { karatsuba, .. } => format!("Karatsuba {karatsuba}"),
+            Architecture::Iterative { tiles } => format!("{tiles} tiles"),
         }
     }
 }
 
-/// Most Karatsuba levels the generator takes.
-pub const MAX_KARATSUBA: usize = 4;
-
+/// A Montgomery multiplier: `result = a b R^-1 mod p`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModMulConfig {
     #[serde(with = "crate::emit::hex_biguint")]
     pub modulus: BigUint,
     pub field: String,
     pub top: String,
-    pub algorithm: Algorithm,
-    pub architecture: Architecture,
     pub tile: TileShape,
-    /// Karatsuba-Ofman levels (0 = schoolbook); a level is taken only where it saves tiles.
-    pub karatsuba: usize,
-    /// Column compressor slice width (bits summed together below 64 bits).
-    pub slice_bits: usize,
-    /// Adder-tree levels between pipeline registers in the compressor.
-    pub levels_per_stage: usize,
-    /// Tiles of the iterative architecture.
-    pub iterative_tiles: usize,
+    pub architecture: Architecture,
 }
 
 impl ModMulConfig {
@@ -82,13 +130,8 @@ impl ModMulConfig {
             modulus,
             field: field.to_string(),
             top: "zk_modmul".into(),
-            algorithm: Algorithm::Montgomery,
-            architecture: Architecture::Pipelined,
             tile: TileShape::T26x17,
-            karatsuba: 3,
-            slice_bits: 32,
-            levels_per_stage: 2,
-            iterative_tiles: 4,
+            architecture: Architecture::pipelined(3),
         }
     }
 
@@ -98,20 +141,29 @@ impl ModMulConfig {
             return bad(format!("modulus {:#x} must be an odd prime", self.modulus));
         }
         width_class(self.modulus.bits() as usize)?;
-        if self.karatsuba > MAX_KARATSUBA {
-            return bad(format!(
-                "--karatsuba {} is above the maximum of {MAX_KARATSUBA}",
-                self.karatsuba
-            ));
-        }
-        if !(8..=48).contains(&self.slice_bits) {
-            return bad("slice_bits must be between 8 and 48".into());
-        }
-        if self.levels_per_stage == 0 {
-            return bad("levels_per_stage must be at least 1".into());
-        }
-        if self.architecture == Architecture::Iterative && self.iterative_tiles == 0 {
-            return bad("the iterative architecture needs at least one tile".into());
+        match self.architecture {
+            Architecture::Pipelined {
+                karatsuba,
+                slice_bits,
+                levels_per_stage,
+            } => {
+                if karatsuba > MAX_KARATSUBA {
+                    return bad(format!(
+                        "--karatsuba {karatsuba} is above the maximum of {MAX_KARATSUBA}"
+                    ));
+                }
+                if !(8..=48).contains(&slice_bits) {
+                    return bad("slice_bits must be between 8 and 48".into());
+                }
+                if levels_per_stage == 0 {
+                    return bad("levels_per_stage must be at least 1".into());
+                }
+            }
+            Architecture::Iterative { tiles } => {
+                if tiles == 0 {
+                    return bad("the iterative architecture needs at least one tile".into());
+                }
+            }
         }
         Ok(())
     }
@@ -119,23 +171,14 @@ impl ModMulConfig {
     /// k, with R = 2^k: the bit length of p (pipelined), or digits x digit width (iterative).
     pub fn r_bits(&self) -> usize {
         match self.architecture {
-            Architecture::Pipelined => self.modulus.bits() as usize,
-            Architecture::Iterative => crate::modmul_iterative::r_bits(self),
+            Architecture::Pipelined { .. } => self.modulus.bits() as usize,
+            Architecture::Iterative { .. } => iterative::r_bits(self),
         }
     }
 
     /// p' = -p^-1 mod 2^k.
     pub fn p_prime(&self) -> BigUint {
-        let k = self.r_bits();
-        let r = BigInt::one() << k;
-        let p = BigInt::from(self.modulus.clone());
-        // Newton iteration for p^-1 mod 2^k: x <- x (2 - p x), doubling correct bits each time.
-        let mut x = BigInt::one();
-        for _ in 0..12 {
-            x = (&x * (BigInt::from(2) - &p * &x)).modpow(&BigInt::one(), &r);
-        }
-        let inv = ((x % &r) + &r) % &r;
-        ((&r - inv) % &r).to_biguint().expect("non-negative")
+        neg_inverse_mod_2k(&self.modulus, self.r_bits())
     }
 
     /// Port width of `a`, `b` and `result`.
@@ -146,6 +189,14 @@ impl ModMulConfig {
     /// Cycles from input to result (builds the datapath plan, which is cheap).
     pub fn latency(&self) -> Result<usize, HdlError> {
         Ok(plan(self)?.latency)
+    }
+
+    /// Cycles between accepted inputs.
+    pub fn initiation_interval(&self) -> usize {
+        match self.architecture {
+            Architecture::Pipelined { .. } => 1,
+            Architecture::Iterative { .. } => iterative::initiation_interval(self),
+        }
     }
 }
 
@@ -176,155 +227,23 @@ pub struct Plan {
     pub compressor_terms: usize,
 }
 
-/// Builds the pipelined Montgomery datapath. Stage 0 is the input register.
+/// Builds the datapath of the configured architecture.
 pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
     cfg.validate()?;
-    if cfg.architecture == Architecture::Iterative {
-        return crate::modmul_iterative::plan(cfg);
+    match cfg.architecture {
+        Architecture::Pipelined {
+            karatsuba,
+            slice_bits,
+            levels_per_stage,
+        } => pipelined::plan(cfg, karatsuba, slice_bits, levels_per_stage),
+        Architecture::Iterative { .. } => iterative::plan(cfg),
     }
-    let k = cfg.r_bits();
-    let p = cfg.modulus.clone();
-    let mut nl = Netlist::default();
-    let a = nl.reg_expr("a_in", k, 0, &format!("a[{}:0]", k - 1));
-    let b = nl.reg_expr("b_in", k, 0, &format!("b[{}:0]", k - 1));
-    let mut terms_total = 0;
-    // 1. T = a b.
-    let leaves = karatsuba::full(
-        &mut nl,
-        &Operand::Var(a),
-        &Operand::Var(b),
-        cfg.karatsuba,
-        cfg.tile,
-    );
-    let (terms, _) = karatsuba::instantiate(&mut nl, &leaves, cfg.tile, 2 * k, None);
-    terms_total += terms.len();
-    let t = nl.sum(
-        &terms,
-        &BigUint::zero(),
-        2 * k,
-        cfg.slice_bits,
-        cfg.levels_per_stage,
-    );
-    // 2. m = (T mod R) p' mod R.
-    let t_lo = nl.slice(&t, 0, k).expect("T has k low bits");
-    let leaves = karatsuba::low(
-        &mut nl,
-        &Operand::Var(t_lo),
-        &Operand::constant(cfg.p_prime()),
-        k,
-        cfg.karatsuba,
-        cfg.tile,
-    );
-    let (terms, _) = karatsuba::instantiate(&mut nl, &leaves, cfg.tile, k, None);
-    terms_total += terms.len();
-    let m = nl.sum(
-        &terms,
-        &BigUint::zero(),
-        k,
-        cfg.slice_bits,
-        cfg.levels_per_stage,
-    );
-    // 3. S = T + m p, leaving out low tiles of m p whose sum E has |E| < R/4: the exact
-    //    S + E is divisible by R, so the low half of the computed S is -E mod R, and its top
-    //    bit says whether E was positive (carry one into the high half) or not.
-    let leaves = karatsuba::full(
-        &mut nl,
-        &Operand::Var(m),
-        &Operand::constant(p.clone()),
-        cfg.karatsuba,
-        cfg.tile,
-    );
-    let (mut terms, _dropped) =
-        karatsuba::instantiate(&mut nl, &leaves, cfg.tile, 2 * k + 2, Some(k - 2));
-    terms.push(Term {
-        sig: t,
-        shift: 0,
-        negate: false,
-    });
-    terms_total += terms.len();
-    let s = nl.sum(
-        &terms,
-        &BigUint::zero(),
-        2 * k + 2,
-        cfg.slice_bits,
-        cfg.levels_per_stage,
-    );
-    // 4. U = S / R < 2p; result = U - p unless that is negative.
-    let u = nl.wire(
-        "u",
-        k + 1,
-        s.stage,
-        &format!("{}[{}:{k}] + {}[{}]", s.name, 2 * k, s.name, k - 1),
-    );
-    let d = nl.wire(
-        "diff",
-        k + 2,
-        u.stage,
-        &format!("{{1'b0, {}}} - {}", u.name, literal(&p, k + 2)),
-    );
-    let res = nl.reg_expr(
-        "res",
-        k,
-        u.stage,
-        &format!(
-            "{}[{}] ? {}[{}:0] : {}[{}:0]",
-            d.name,
-            k + 1,
-            u.name,
-            k - 1,
-            d.name,
-            k - 1
-        ),
-    );
-    let latency = res.stage;
-    let mut body = String::new();
-    nl.render(&mut body, "clock");
-    body.push_str(&valid_pipeline(latency));
-    body.push_str(&format!("always @(*) result = {};\n", res.name));
-    body.push_str(OUTPUTS_AT_TIME_ZERO);
-    Ok(Plan {
-        body,
-        tiles: nl.tiles.len(),
-        latency,
-        register_bits: nl.register_bits,
-        compressor_terms: terms_total,
-    })
 }
 
 /// Gives the combinationally driven outputs a value at time zero: `always @(*)` only runs on
 /// a change, so an event-driven simulator (Icarus) would show `x` until the first one.
 pub const OUTPUTS_AT_TIME_ZERO: &str =
     "initial begin\n    out_valid = 1'b0;\n    result = 0;\nend\n";
-
-/// `out_valid` follows `in_valid` by `latency` cycles; `reset` clears it.
-pub fn valid_pipeline(latency: usize) -> String {
-    if latency == 1 {
-        return "reg valid_q = 0;\nalways @(posedge clock) valid_q <= in_valid & ~reset;\nalways @(*) out_valid = valid_q;\n".into();
-    }
-    format!(
-        "reg [{m}:0] valid_q = 0;\nalways @(posedge clock) valid_q <= reset ? {l}'b0 : {{valid_q[{n}:0], in_valid}};\nalways @(*) out_valid = valid_q[{m}];\n",
-        m = latency - 1,
-        n = latency - 2,
-        l = latency
-    )
-}
-
-/// A datapath body produced by the generator, carried as a child that emits nothing itself.
-#[derive(Clone, Debug, Default)]
-pub struct Body(pub String);
-
-impl Logic for Body {
-    fn update(&mut self) {}
-}
-
-impl Block for Body {
-    fn connect_all(&mut self) {}
-    fn update_all(&mut self) {}
-    fn has_changed(&self) -> bool {
-        false
-    }
-    fn accept(&self, _name: &str, _probe: &mut dyn Probe) {}
-}
 
 /// The rust-hdl block: ports, the tile instances as child blocks, the datapath as its body.
 /// Its Verilog is what is simulated; it has no rust-hdl simulation model.
@@ -379,37 +298,6 @@ impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
     }
 }
 
-/// A block family emitted at a width class and tile shape chosen at run time (rust-hdl
-/// widths are const generics).
-pub(crate) trait WidthTile {
-    fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
-        &self,
-    ) -> Result<String, HdlError>;
-}
-
-/// Calls `e.emit` with the const parameters of width class `w` and `tile`.
-pub(crate) fn dispatch<E: WidthTile>(w: usize, tile: TileShape, e: &E) -> Result<String, HdlError> {
-    macro_rules! with_tile {
-        ($w:literal) => {
-            match tile {
-                TileShape::T16x16 => e.emit::<$w, 16, 16, 32>(),
-                TileShape::T18x18 => e.emit::<$w, 18, 18, 36>(),
-                TileShape::T26x17 => e.emit::<$w, 26, 17, 43>(),
-                TileShape::T27x27 => e.emit::<$w, 27, 27, 54>(),
-            }
-        };
-    }
-    macro_rules! by_width {
-        ($($w:literal),*) => {
-            match w {
-                $($w => with_tile!($w),)*
-                _ => Err(HdlError::Unsupported(format!("no width class {w}"))),
-            }
-        };
-    }
-    by_width!(64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768)
-}
-
 fn ports(w: usize) -> Vec<PortSpec> {
     stream_ports(
         vec![
@@ -425,56 +313,62 @@ fn ports(w: usize) -> Vec<PortSpec> {
     )
 }
 
-/// Generates the Verilog and manifest of a `modmul` core.
-pub fn generate(cfg: &ModMulConfig) -> Result<GeneratedCore, HdlError> {
-    let plan = plan(cfg)?;
-    let w = cfg.width()?;
-    struct Emit<'a>(&'a Plan, &'a str);
-    impl WidthTile for Emit<'_> {
-        fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
-            &self,
-        ) -> Result<String, HdlError> {
-            emit_core(&mut ModMul::<W, TA, TB, TP>::new(self.0), self.1)
-        }
+impl Core for ModMulConfig {
+    const NAME: &'static str = "modmul";
+
+    fn top(&self) -> &str {
+        &self.top
     }
-    let verilog = dispatch(w, cfg.tile, &Emit(&plan, &cfg.top))?;
-    let k = cfg.r_bits();
-    let ii = match cfg.architecture {
-        Architecture::Pipelined => 1,
-        Architecture::Iterative => crate::modmul_iterative::initiation_interval(cfg),
-    };
-    let manifest = Manifest {
-        core: "modmul".into(),
-        top: cfg.top.clone(),
-        files: vec![format!("{}.v", cfg.top)],
-        clock: "clock".into(),
-        reset: "reset".into(),
-        ports: ports(w),
-        latency: plan.latency,
-        initiation_interval: ii,
-        handshake: if ii == 1 {
-            "valid only: in_valid qualifies inputs, out_valid qualifies outputs; no backpressure, \
-             one result per accepted input, in order"
-                .into()
-        } else {
-            format!(
+
+    fn validate(&self) -> Result<(), HdlError> {
+        ModMulConfig::validate(self)
+    }
+
+    fn ports(&self) -> Result<Vec<PortSpec>, HdlError> {
+        Ok(ports(self.width()?))
+    }
+
+    fn timing(&self) -> Result<Timing, HdlError> {
+        let ii = self.initiation_interval();
+        let mut t = Timing::pipelined(self.latency()?);
+        if ii != 1 {
+            t.initiation_interval = ii;
+            t.handshake = format!(
                 "valid only: in_valid is taken when the core is idle (at most one input every {ii} \
                  cycles; inputs while busy are ignored: keep in_valid low); out_valid qualifies \
                  the result"
-            )
-        },
-        arithmetic: format!(
-            "Montgomery: result = a * b * R^-1 mod p with R = 2^{k}; a, b in [0, p), result in \
-             [0, p) (fully reduced); p = {:#x} ({k} bits) on a {w}-bit port",
-            cfg.modulus
-        ),
-        modulus: Some(format!("{:#x}", cfg.modulus)),
-        field: Some(cfg.field.clone()),
-        tiles: plan.tiles,
-        config: serde_json::to_value(cfg).expect("config serializes"),
-        generator: format!("zkhdl-hdl {}", env!("CARGO_PKG_VERSION")),
-    };
-    Ok(GeneratedCore { verilog, manifest })
+            );
+        }
+        Ok(t)
+    }
+
+    fn contract(&self) -> Result<Contract, HdlError> {
+        let k = self.r_bits();
+        Ok(Contract {
+            arithmetic: format!(
+                "Montgomery: result = a * b * R^-1 mod p with R = 2^{k}; a, b in [0, p), result \
+                 in [0, p) (fully reduced); p = {:#x} ({k} bits) on a {}-bit port",
+                self.modulus,
+                self.width()?
+            ),
+            modulus: Some(self.modulus.clone()),
+            field: Some(self.field.clone()),
+            tiles: plan(self)?.tiles,
+        })
+    }
+
+    fn emit(&self) -> Result<String, HdlError> {
+        let plan = plan(self)?;
+        struct Emit<'a>(&'a Plan, &'a str);
+        impl WidthTile for Emit<'_> {
+            fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
+                &self,
+            ) -> Result<String, HdlError> {
+                emit_core(&mut ModMul::<W, TA, TB, TP>::new(self.0), self.1)
+            }
+        }
+        dispatch(self.width()?, self.tile, &Emit(&plan, &self.top))
+    }
 }
 
 #[cfg(test)]
@@ -509,9 +403,9 @@ mod tests {
     #[test]
     fn bls12_381_fq_26x17_with_karatsuba_fits_the_budget() {
         let mut cfg = ModMulConfig::new(bls12_381_fq(), "bls12-381-fq");
-        cfg.karatsuba = 0;
+        cfg.architecture = Architecture::pipelined(0);
         let schoolbook = plan(&cfg).unwrap().tiles;
-        cfg.karatsuba = 3;
+        cfg.architecture = Architecture::pipelined(3);
         let kara = plan(&cfg).unwrap().tiles;
         assert!(kara < schoolbook, "{kara} vs {schoolbook}");
         assert!(kara <= 450, "{kara} tiles");

@@ -1,0 +1,120 @@
+//! The pipelined `modmul` architecture: three Karatsuba products in sequence, each summed by
+//! the column compressor, then one conditional subtraction (see the parent module).
+
+use super::{ModMulConfig, Plan, OUTPUTS_AT_TIME_ZERO};
+use crate::karatsuba::{self, Operand};
+use crate::netlist::{literal, Netlist, Term};
+use crate::rtl::valid_pipeline;
+use crate::HdlError;
+use num_bigint::BigUint;
+use num_traits::Zero;
+
+/// Builds the pipelined Montgomery datapath. Stage 0 is the input register.
+pub fn plan(
+    cfg: &ModMulConfig,
+    karatsuba: usize,
+    slice_bits: usize,
+    levels_per_stage: usize,
+) -> Result<Plan, HdlError> {
+    let k = cfg.r_bits();
+    let p = cfg.modulus.clone();
+    let mut nl = Netlist::default();
+    let a = nl.reg_expr("a_in", k, 0, &format!("a[{}:0]", k - 1));
+    let b = nl.reg_expr("b_in", k, 0, &format!("b[{}:0]", k - 1));
+    let mut terms_total = 0;
+    // 1. T = a b.
+    let leaves = karatsuba::full(
+        &mut nl,
+        &Operand::Var(a),
+        &Operand::Var(b),
+        karatsuba,
+        cfg.tile,
+    );
+    let (terms, _) = karatsuba::instantiate(&mut nl, &leaves, cfg.tile, 2 * k, None);
+    terms_total += terms.len();
+    let t = nl.sum(
+        &terms,
+        &BigUint::zero(),
+        2 * k,
+        slice_bits,
+        levels_per_stage,
+    );
+    // 2. m = (T mod R) p' mod R.
+    let t_lo = nl.slice(&t, 0, k).expect("T has k low bits");
+    let leaves = karatsuba::low(
+        &mut nl,
+        &Operand::Var(t_lo),
+        &Operand::constant(cfg.p_prime()),
+        k,
+        karatsuba,
+        cfg.tile,
+    );
+    let (terms, _) = karatsuba::instantiate(&mut nl, &leaves, cfg.tile, k, None);
+    terms_total += terms.len();
+    let m = nl.sum(&terms, &BigUint::zero(), k, slice_bits, levels_per_stage);
+    // 3. S = T + m p, leaving out low tiles of m p whose sum E has |E| < R/4: the exact
+    //    S + E is divisible by R, so the low half of the computed S is -E mod R, and its top
+    //    bit says whether E was positive (carry one into the high half) or not.
+    let leaves = karatsuba::full(
+        &mut nl,
+        &Operand::Var(m),
+        &Operand::constant(p.clone()),
+        karatsuba,
+        cfg.tile,
+    );
+    let (mut terms, _dropped) =
+        karatsuba::instantiate(&mut nl, &leaves, cfg.tile, 2 * k + 2, Some(k - 2));
+    terms.push(Term {
+        sig: t,
+        shift: 0,
+        negate: false,
+    });
+    terms_total += terms.len();
+    let s = nl.sum(
+        &terms,
+        &BigUint::zero(),
+        2 * k + 2,
+        slice_bits,
+        levels_per_stage,
+    );
+    // 4. U = S / R < 2p; result = U - p unless that is negative.
+    let u = nl.wire(
+        "u",
+        k + 1,
+        s.stage,
+        &format!("{}[{}:{k}] + {}[{}]", s.name, 2 * k, s.name, k - 1),
+    );
+    let d = nl.wire(
+        "diff",
+        k + 2,
+        u.stage,
+        &format!("{{1'b0, {}}} - {}", u.name, literal(&p, k + 2)),
+    );
+    let res = nl.reg_expr(
+        "res",
+        k,
+        u.stage,
+        &format!(
+            "{}[{}] ? {}[{}:0] : {}[{}:0]",
+            d.name,
+            k + 1,
+            u.name,
+            k - 1,
+            d.name,
+            k - 1
+        ),
+    );
+    let latency = res.stage;
+    let mut body = String::new();
+    nl.render(&mut body, "clock");
+    body.push_str(&valid_pipeline(latency));
+    body.push_str(&format!("always @(*) result = {};\n", res.name));
+    body.push_str(OUTPUTS_AT_TIME_ZERO);
+    Ok(Plan {
+        body,
+        tiles: nl.tiles.len(),
+        latency,
+        register_bits: nl.register_bits,
+        compressor_terms: terms_total,
+    })
+}
