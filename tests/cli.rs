@@ -36,7 +36,7 @@ fn stdout_json(o: &Output) -> Value {
 }
 
 fn example(name: &str) -> String {
-    format!("{}/../shared/examples/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A bad input: exit code 2, one line on stderr naming the problem, no panic.

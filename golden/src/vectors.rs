@@ -1,4 +1,4 @@
-//! JSON vector files of the CLI contracts (see `shared/examples/` in the project docs).
+//! JSON vector files of the CLI contracts (examples in `tests/fixtures/`).
 //! Values are canonical hex strings `"0x..."`.
 
 use crate::curve::{Affine, AffineJson, Curve};
@@ -339,7 +339,7 @@ mod tests {
 
     fn example(name: &str) -> String {
         let path = format!(
-            "{}/../../shared/examples/{name}",
+            "{}/../tests/fixtures/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
