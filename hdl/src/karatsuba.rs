@@ -397,7 +397,8 @@ pub fn instantiate(
         let ca = a_op.bits(nl, i * ta, ta);
         let cb = b_op.bits(nl, j * tb, tb);
         let (ea, eb) = (ca.expr(nl, stage), cb.expr(nl, stage));
-        let p = nl.tile(ea, eb, ta + tb, stage, TileShape::LATENCY);
+        let (wa, wb) = (ca.width().max(1), cb.width().max(1));
+        let p = nl.tile((ea, wa), (eb, wb), (ta, tb), stage, TileShape::LATENCY);
         let off = i * ta + j * tb;
         for &(s, neg) in &l.uses {
             if s + off < limit {

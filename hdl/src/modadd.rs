@@ -9,16 +9,19 @@
 //!
 //! Structure: stage 1 forms the raw sum `a + b` or difference `a - b` (width W+1, the top bit of a
 //! difference being its sign); stage 2 subtracts p from a sum that reached p, or adds p to a
-//! negative difference, and registers the result.
+//! negative difference, and registers the result. The datapath is the netlist's modular adder
+//! ([`crate::netlist::Netlist::mod_add_sub`]), which the point adder uses too.
 
 use crate::emit::emit_core;
 use crate::interface::{Contract, Core, Timing};
 use crate::manifest::{stream_ports, PortSpec};
-use crate::rtl::{biguint_to_bits, width_class};
+use crate::netlist::{AddSub, Netlist, Sig};
+use crate::rtl::{outputs_at_time_zero, valid_pipeline, width_class, Body};
 use crate::HdlError;
 use num_bigint::BigUint;
 use rust_hdl::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
 
 /// Cycles from an accepted input to its result.
 pub const LATENCY: usize = 2;
@@ -53,9 +56,42 @@ impl ModAddConfig {
     }
 }
 
-/// The rust-hdl block. `W1` must be `W + 1`.
+/// The datapath: the netlist's two-stage modular adder ([`Netlist::mod_add_sub`], the one
+/// the point adder uses) with the operation chosen per input, `op` carried alongside, and the
+/// valid pipeline.
+pub fn body(cfg: &ModAddConfig) -> Result<String, HdlError> {
+    let w = cfg.width()?;
+    let mut nl = Netlist::default();
+    let port = |name: &str, width: usize| Sig {
+        name: name.into(),
+        width,
+        stage: 0,
+    };
+    let op = port("op", 1);
+    let result = nl.mod_add_sub(
+        &port("a", w),
+        &port("b", w),
+        AddSub::Select(op.clone()),
+        &cfg.modulus,
+    );
+    let out_op = nl.at(&op, result.stage);
+    debug_assert_eq!(result.stage, LATENCY);
+    let mut s = String::new();
+    nl.render(&mut s, "clock");
+    s.push_str(&valid_pipeline(LATENCY));
+    let _ = writeln!(s, "always @(*) out_op = {};", out_op.name);
+    let _ = writeln!(s, "always @(*) result = {};", result.name);
+    s.push_str(&outputs_at_time_zero(&[
+        ("out_valid", 1),
+        ("out_op", 1),
+        ("result", w),
+    ]));
+    Ok(s)
+}
+
+/// The rust-hdl block: ports and the datapath as its body.
 #[derive(LogicBlock)]
-pub struct ModAdd<const W: usize, const W1: usize> {
+pub struct ModAdd<const W: usize> {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     pub in_valid: Signal<In, Bit>,
@@ -65,23 +101,11 @@ pub struct ModAdd<const W: usize, const W1: usize> {
     pub out_valid: Signal<Out, Bit>,
     pub out_op: Signal<Out, Bit>,
     pub result: Signal<Out, Bits<W>>,
-    modulus: Constant<Bits<W1>>,
-    /// 2^W: a raw difference at or above it is negative (rust-hdl emits a const-generic bit
-    /// index literally as `W`, so the sign test is a comparison).
-    negative: Constant<Bits<W1>>,
-    s1_valid: DFF<Bit>,
-    s1_op: DFF<Bit>,
-    s1_raw: DFF<Bits<W1>>,
-    s2_valid: DFF<Bit>,
-    s2_op: DFF<Bit>,
-    s2_result: DFF<Bits<W>>,
-    corrected: Signal<Local, Bits<W1>>,
+    body: Body,
 }
 
-impl<const W: usize, const W1: usize> ModAdd<W, W1> {
-    pub fn new(modulus: &BigUint) -> Self {
-        assert_eq!(W1, W + 1);
-        assert!(modulus.bits() as usize <= W);
+impl<const W: usize> ModAdd<W> {
+    pub fn new(body: String) -> Self {
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -92,50 +116,22 @@ impl<const W: usize, const W1: usize> ModAdd<W, W1> {
             out_valid: Default::default(),
             out_op: Default::default(),
             result: Default::default(),
-            modulus: Constant::new(biguint_to_bits(modulus)),
-            negative: Constant::new(biguint_to_bits(&(BigUint::from(1u32) << W))),
-            s1_valid: Default::default(),
-            s1_op: Default::default(),
-            s1_raw: Default::default(),
-            s2_valid: Default::default(),
-            s2_op: Default::default(),
-            s2_result: Default::default(),
-            corrected: Default::default(),
+            body: Body(body),
         }
     }
 }
 
-impl<const W: usize, const W1: usize> Logic for ModAdd<W, W1> {
-    #[hdl_gen]
-    fn update(&mut self) {
-        dff_setup!(self, clock, s1_valid, s1_op, s1_raw, s2_valid, s2_op, s2_result);
-        // Stage 1: raw sum or difference, one bit wider than the operands.
-        self.s1_valid.d.next = self.in_valid.val() & !self.reset.val();
-        self.s1_op.d.next = self.op.val();
-        if self.op.val() {
-            self.s1_raw.d.next = bit_cast::<W1, W>(self.a.val()) - bit_cast::<W1, W>(self.b.val());
-        } else {
-            self.s1_raw.d.next = bit_cast::<W1, W>(self.a.val()) + bit_cast::<W1, W>(self.b.val());
-        }
-        // Stage 2: one conditional correction by p.
-        if self.s1_op.q.val() {
-            self.corrected.next = self.s1_raw.q.val() + self.modulus.val();
-        } else {
-            self.corrected.next = self.s1_raw.q.val() - self.modulus.val();
-        }
-        self.s2_result.d.next = bit_cast::<W, W1>(self.s1_raw.q.val());
-        if self.s1_op.q.val() {
-            if self.s1_raw.q.val() >= self.negative.val() {
-                self.s2_result.d.next = bit_cast::<W, W1>(self.corrected.val());
-            }
-        } else if self.s1_raw.q.val() >= self.modulus.val() {
-            self.s2_result.d.next = bit_cast::<W, W1>(self.corrected.val());
-        }
-        self.s2_valid.d.next = self.s1_valid.q.val() & !self.reset.val();
-        self.s2_op.d.next = self.s1_op.q.val();
-        self.out_valid.next = self.s2_valid.q.val();
-        self.out_op.next = self.s2_op.q.val();
-        self.result.next = self.s2_result.q.val();
+impl<const W: usize> Logic for ModAdd<W> {
+    fn update(&mut self) {}
+
+    fn connect(&mut self) {
+        self.out_valid.connect();
+        self.out_op.connect();
+        self.result.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(self.body.0.clone())
     }
 }
 
@@ -195,10 +191,11 @@ impl Core for ModAddConfig {
     }
 
     fn emit(&self) -> Result<String, HdlError> {
+        let body = body(self)?;
         macro_rules! build {
             ($($w:literal),*) => {
                 match self.width()? {
-                    $($w => emit_core(&mut ModAdd::<$w, { $w + 1 }>::new(&self.modulus), &self.top),)*
+                    $($w => emit_core(&mut ModAdd::<$w>::new(body), &self.top),)*
                     w => Err(HdlError::Unsupported(format!("no width class {w}"))),
                 }
             };

@@ -36,12 +36,26 @@ pub struct Term {
     pub negate: bool,
 }
 
-/// A tile multiplier instance to be driven: operand expressions and the product signal.
+/// A tile multiplier instance to be driven: operand expressions (with their widths, at most
+/// the tile's) and the product signal.
 #[derive(Clone, Debug)]
 pub struct TileUse {
     pub a: String,
+    pub a_width: usize,
     pub b: String,
+    pub b_width: usize,
+    /// The tile's operand widths.
+    pub tile_widths: (usize, usize),
     pub product: Sig,
+}
+
+/// The operation of [`Netlist::mod_add_sub`].
+#[derive(Clone, Debug)]
+pub enum AddSub {
+    Add,
+    Sub,
+    /// Chosen per input by a 1-bit signal (valid at the operands' stage): 1 subtracts.
+    Select(Sig),
 }
 
 #[derive(Default)]
@@ -54,6 +68,8 @@ pub struct Netlist {
     pub tiles: Vec<TileUse>,
     /// Bits of pipeline registers, for reports.
     pub register_bits: usize,
+    /// Bit ranges that are deliberately left unread (see [`Netlist::unused`]).
+    unused: Vec<String>,
 }
 
 fn range(width: usize) -> String {
@@ -67,6 +83,36 @@ fn range(width: usize) -> String {
 /// A Verilog literal of `width` bits.
 pub fn literal(v: &BigUint, width: usize) -> String {
     format!("{}'h{:x}", width.max(1), v)
+}
+
+/// `expr` (of `from` bits) zero-extended to `to` bits, written out so that no operand is
+/// widened implicitly (Verilator's WIDTH lint).
+pub fn zext(expr: &str, from: usize, to: usize) -> String {
+    assert!(from <= to, "{expr}: {from} bits do not fit in {to}");
+    if from == to {
+        expr.to_string()
+    } else {
+        format!("{{{}'b0, {expr}}}", to - from)
+    }
+}
+
+/// `name[hi:lo]`, or `name[hi]` for one bit.
+pub fn bit_range(name: &str, hi: usize, lo: usize) -> String {
+    if hi == lo {
+        format!("{name}[{lo}]")
+    } else {
+        format!("{name}[{hi}:{lo}]")
+    }
+}
+
+/// Declares `wire unused_bits` as the AND of `ranges` (and a 0): the idiom by which a design
+/// tells Verilator that these bits are read by nothing on purpose (signals whose name matches
+/// `*unused*` are exempt from UNUSEDSIGNAL, and the ranges count as read). Empty if none.
+pub fn unused_sink(name: &str, ranges: &[String]) -> String {
+    if ranges.is_empty() {
+        return String::new();
+    }
+    format!("wire {name} = &{{1'b0, {}}};\n", ranges.join(", "))
 }
 
 impl Netlist {
@@ -94,6 +140,17 @@ impl Netlist {
             width,
             stage: stage + 1,
         }
+    }
+
+    /// Marks bits `[lo, hi]` of `name` as deliberately unread: a truncated product's top
+    /// bits, the low half of a Montgomery sum that is zero by construction.
+    pub fn unused(&mut self, name: &str, hi: usize, lo: usize) {
+        self.unused.push(bit_range(name, hi, lo));
+    }
+
+    /// Marks the whole of `name` (e.g. a 1-bit output of a child) as deliberately unread.
+    pub fn unused_signal(&mut self, name: &str) {
+        self.unused.push(name.to_string());
     }
 
     pub fn reg(&mut self, s: &Sig) -> Sig {
@@ -145,31 +202,98 @@ impl Netlist {
         let st = x.stage.max(y.stage);
         let (x, y) = (self.at(x, st), self.at(y, st));
         let w = x.width.max(y.width) + 1;
-        self.reg_expr("pa", w, st, &format!("{} + {}", x.name, y.name))
+        let e = add_expr(&x, &y, w);
+        self.reg_expr("pa", w, st, &e)
     }
 
     /// Instantiates a tile (the caller's tile shape) on operand expressions valid at `stage`.
     /// The product is valid `latency` stages later.
+    /// `a` and `b` are (expression, width); `tile_widths` the tile's operand widths.
     pub fn tile(
         &mut self,
-        a: String,
-        b: String,
-        product_width: usize,
+        a: (String, usize),
+        b: (String, usize),
+        tile_widths: (usize, usize),
         stage: usize,
         latency: usize,
     ) -> Sig {
         let i = self.tiles.len();
         let product = Sig {
             name: format!("tiles${i}$p"),
-            width: product_width,
+            width: tile_widths.0 + tile_widths.1,
             stage: stage + latency,
         };
         self.tiles.push(TileUse {
-            a,
-            b,
+            a: a.0,
+            a_width: a.1,
+            b: b.0,
+            b_width: b.1,
+            tile_widths,
             product: product.clone(),
         });
         product
+    }
+
+    /// `(a + b) mod p`, `(a - b) mod p`, or either chosen per input (`AddSub::Select`), for
+    /// `a`, `b` of k bits below `p`, in two registered stages: stage 1 the raw sum or
+    /// difference (k + 1 bits; a difference's top bit is its borrow), stage 2 the one
+    /// correction by p. The result (k bits, in `[0, p)`) is valid two stages after the later
+    /// operand. The one modular adder of the cores (`modadd`, the point adder).
+    pub fn mod_add_sub(&mut self, a: &Sig, b: &Sig, op: AddSub, p: &BigUint) -> Sig {
+        let st = a.stage.max(b.stage);
+        let (a, b) = (self.at(a, st), self.at(b, st));
+        let k = a.width;
+        assert_eq!(b.width, k, "operands of a modular add are of one width");
+        assert!(p.bits() as usize <= k, "p fits the operands");
+        let (ea, eb) = (zext(&a.name, k, k + 1), zext(&b.name, k, k + 1));
+        let (prefix, raw_expr) = match &op {
+            AddSub::Add => ("add", format!("{ea} + {eb}")),
+            AddSub::Sub => ("sub", format!("{ea} - {eb}")),
+            AddSub::Select(s) => {
+                let s = self.at(s, st);
+                ("addsub", format!("{} ? {ea} - {eb} : {ea} + {eb}", s.name))
+            }
+        };
+        let raw = self.reg_expr(prefix, k + 1, st, &raw_expr);
+        let low = bit_range(&raw.name, k - 1, 0);
+        // Subtraction: a borrow means a - b < 0, so add p.
+        let fix_sub = format!(
+            "{r}[{k}] ? {low} + {p} : {low}",
+            r = raw.name,
+            p = literal(p, k)
+        );
+        let mut fix_add = || {
+            // Addition: keep a + b unless a + b - p does not borrow.
+            let d = self.wire(
+                "dsum",
+                k + 1,
+                st + 1,
+                &format!("{} - {}", raw.name, literal(p, k + 1)),
+            );
+            format!(
+                "{d}[{k}] ? {low} : {dl}",
+                d = d.name,
+                dl = bit_range(&d.name, k - 1, 0)
+            )
+        };
+        match op {
+            AddSub::Add => {
+                let e = fix_add();
+                self.unused(&raw.name, k, k);
+                self.reg_expr("fadd", k, st + 1, &e)
+            }
+            AddSub::Sub => self.reg_expr("fsub", k, st + 1, &fix_sub),
+            AddSub::Select(s) => {
+                let e = fix_add();
+                let s = self.at(&s, st + 1);
+                self.reg_expr(
+                    "faddsub",
+                    k,
+                    st + 1,
+                    &format!("{} ? ({fix_sub}) : ({e})", s.name),
+                )
+            }
+        }
     }
 
     /// `(sum of terms + constant) mod 2^out_width`, registered, through the column compressor.
@@ -204,6 +328,11 @@ impl Netlist {
                 constant += BigUint::one() << t.shift;
                 constant += &modulus - ((BigUint::one() << (t.shift + w)) % &modulus);
                 constant %= &modulus;
+            }
+            if t.shift + sig.width > out_width {
+                // Bits at or above 2^out_width do not change the result.
+                let name = sig.name.clone();
+                self.unused(&name, sig.width - 1, out_width - t.shift);
             }
             let top = (t.shift + sig.width).min(out_width);
             let mut lo = t.shift;
@@ -246,7 +375,7 @@ impl Netlist {
                     let s = match pair {
                         [x, y] => {
                             let w = x.width.max(y.width) + 1;
-                            let e = format!("{} + {}", x.name, y.name);
+                            let e = add_expr(x, y, w);
                             if register {
                                 self.reg_expr("t", w, cur_stage, &e)
                             } else {
@@ -265,45 +394,62 @@ impl Netlist {
                 cur_stage += 1;
             }
         }
-        // Carry-propagate: low parts of the slice sums as one row, high parts as another.
+        // Carry-propagate: the low part of every slice sum as one row, the carry part of
+        // slice j (its bits from slice_bits up) as another, placed in slice j + 1; both rows
+        // are out_width bits (the carry out of the top slice falls outside the result).
         let mut low = vec![];
         let mut high = vec![];
         for (j, ops) in slices.iter().enumerate().rev() {
             let width_j = slice_bits.min(out_width - j * slice_bits);
+            // The carry of slice j lands in slice j + 1, which is this wide.
+            let carry_room = if j + 1 < nslices {
+                slice_bits.min(out_width - (j + 1) * slice_bits)
+            } else {
+                0
+            };
             match ops.first() {
                 None => {
                     low.push(format!("{width_j}'b0"));
-                    high.push(format!("{width_j}'b0"));
+                    if carry_room > 0 {
+                        high.push(format!("{carry_room}'b0"));
+                    }
                 }
                 Some(s) => {
                     let s = self.at(s, cur_stage);
                     let lw = s.width.min(width_j);
                     let l = self.slice(&s, 0, lw).expect("non-empty");
-                    low.push(if lw < width_j {
-                        format!("{{{}'b0, {}}}", width_j - lw, l.name)
-                    } else {
-                        l.name.clone()
-                    });
+                    low.push(zext(&l.name, lw, width_j));
                     // The carry part of slice j lands in slice j + 1; it must fit in one slice.
                     assert!(
                         s.width <= 2 * slice_bits,
                         "slice sums of {} bits need slices wider than {slice_bits} bits",
                         s.width
                     );
-                    match self.slice(&s, slice_bits, slice_bits) {
-                        Some(h) if h.width == slice_bits => high.push(h.name.clone()),
-                        Some(h) => {
-                            high.push(format!("{{{}'b0, {}}}", slice_bits - h.width, h.name))
+                    // Bits of the slice sum that reach neither row (above the result).
+                    let used = if carry_room > 0 {
+                        slice_bits + carry_room
+                    } else {
+                        width_j
+                    };
+                    if s.width > used {
+                        self.unused(&s.name, s.width - 1, used);
+                    }
+                    if carry_room > 0 {
+                        match self.slice(&s, slice_bits, carry_room) {
+                            Some(h) => high.push(zext(&h.name, h.width, carry_room)),
+                            None => high.push(format!("{carry_room}'b0")),
                         }
-                        None => high.push(format!("{slice_bits}'b0")),
                     }
                 }
             }
         }
-        // `high` holds slice j's carry at position j; shift it up one slice.
-        let high_row = format!("{{{}, {slice_bits}'b0}}", high.join(", "));
         let low_row = format!("{{{}}}", low.join(", "));
-        let e = format!("{low_row} + {high_row}");
+        let e = if nslices > 1 {
+            // `high` holds slice j's carry at slice j + 1; the lowest slice gets none.
+            format!("{low_row} + {{{}, {slice_bits}'b0}}", high.join(", "))
+        } else {
+            low_row
+        };
         self.reg_expr("sum", out_width, cur_stage, &e)
     }
 
@@ -317,9 +463,10 @@ impl Netlist {
         }
         let _ = writeln!(out, "always @(*) begin");
         for (i, t) in self.tiles.iter().enumerate() {
+            let (ta, tb) = t.tile_widths;
             let _ = writeln!(out, "    tiles${i}$clock = {clock};");
-            let _ = writeln!(out, "    tiles${i}$a = {};", t.a);
-            let _ = writeln!(out, "    tiles${i}$b = {};", t.b);
+            let _ = writeln!(out, "    tiles${i}$a = {};", zext(&t.a, t.a_width, ta));
+            let _ = writeln!(out, "    tiles${i}$b = {};", zext(&t.b, t.b_width, tb));
         }
         let _ = writeln!(out, "end");
         let _ = writeln!(out, "always @(posedge {clock}) begin");
@@ -327,5 +474,15 @@ impl Netlist {
             let _ = writeln!(out, "    {s}");
         }
         let _ = writeln!(out, "end");
+        out.push_str(&unused_sink("unused_bits", &self.unused));
     }
+}
+
+/// `x + y` at `w` bits, both operands zero-extended explicitly.
+fn add_expr(x: &Sig, y: &Sig, w: usize) -> String {
+    format!(
+        "{} + {}",
+        zext(&x.name, x.width, w),
+        zext(&y.name, y.width, w)
+    )
 }

@@ -14,8 +14,8 @@
 //! projective triple of the software model `zkhdl_golden::rcb::add`, step for step.
 //!
 //! Structure: 12 pipelined Montgomery multipliers ([`crate::modmul`], one per M; the schedule
-//! puts six products in each of two product layers) and two-stage modular adders written
-//! inline; `3b * v` is a chain of modular doublings and additions. Every value carries the
+//! puts six products in each of two product layers) and the two-stage modular adders of
+//! [`crate::netlist::Netlist::mod_add_sub`] (shared with `modadd`); `3b * v` is a chain of modular doublings and additions. Every value carries the
 //! pipeline stage it is valid at and the netlist builder inserts the delay registers, so the
 //! schedule is correct by construction.
 
@@ -23,7 +23,7 @@ use crate::emit::emit_core;
 use crate::interface::{Contract, Core, Timing};
 use crate::manifest::{stream_ports, PortSpec};
 use crate::modmul::{self, Architecture, ModMul, ModMulConfig};
-use crate::netlist::{literal, Netlist, Sig};
+use crate::netlist::{zext, AddSub, Netlist, Sig};
 use crate::rtl::{dispatch, valid_pipeline, width_class, Body, WidthTile};
 use crate::tile::TileShape;
 use crate::HdlError;
@@ -105,7 +105,7 @@ pub struct PointAddPlan {
 }
 
 /// Schedules field operations on the netlist: products go to multiplier instances, additions
-/// are inline two-stage modular adders.
+/// to the netlist's two-stage modular adder ([`Netlist::mod_add_sub`], the one `modadd` uses).
 struct Schedule {
     nl: Netlist,
     k: usize,
@@ -135,56 +135,14 @@ impl Schedule {
         )
     }
 
-    /// `(a + b) mod p` (or `a - b`): stage 1 the raw sum (k + 1 bits; a difference's top bit
-    /// is its borrow), stage 2 the correction by p.
-    fn add_sub(&mut self, a: &Sig, b: &Sig, subtract: bool) -> Sig {
-        let (a, b, st) = self.align(a, b);
-        let k = self.k;
-        self.adds += 1;
-        let op = if subtract { "-" } else { "+" };
-        let raw = self.nl.reg_expr(
-            if subtract { "sub" } else { "add" },
-            k + 1,
-            st,
-            &format!("{{1'b0, {}}} {op} {{1'b0, {}}}", a.name, b.name),
-        );
-        let p = literal(&self.p, k);
-        if subtract {
-            self.nl.reg_expr(
-                "fsub",
-                k,
-                st + 1,
-                &format!(
-                    "{r}[{k}] ? {r}[{h}:0] + {p} : {r}[{h}:0]",
-                    r = raw.name,
-                    h = k - 1
-                ),
-            )
-        } else {
-            let p1 = literal(&self.p, k + 1);
-            let d = self
-                .nl
-                .wire("dsum", k + 1, st + 1, &format!("{} - {p1}", raw.name));
-            self.nl.reg_expr(
-                "fadd",
-                k,
-                st + 1,
-                &format!(
-                    "{d}[{k}] ? {r}[{h}:0] : {d}[{h}:0]",
-                    d = d.name,
-                    r = raw.name,
-                    h = k - 1
-                ),
-            )
-        }
-    }
-
     fn add(&mut self, a: &Sig, b: &Sig) -> Sig {
-        self.add_sub(a, b, false)
+        self.adds += 1;
+        self.nl.mod_add_sub(a, b, AddSub::Add, &self.p)
     }
 
     fn sub(&mut self, a: &Sig, b: &Sig) -> Sig {
-        self.add_sub(a, b, true)
+        self.adds += 1;
+        self.nl.mod_add_sub(a, b, AddSub::Sub, &self.p)
     }
 
     /// `c * v mod p` for a small constant c >= 1, by left-to-right doubling and adding.
@@ -266,13 +224,20 @@ pub fn plan(cfg: &PointAddConfig) -> Result<PointAddPlan, HdlError> {
         s.nl.at(&y3, latency),
         s.nl.at(&z3, latency),
     );
-    let pad = |n: &str| {
-        if w == k {
-            n.to_string()
-        } else {
-            format!("{{{}'b0, {n}}}", w - k)
+    let pad = |n: &str| zext(n, k, w);
+    // What the core does not read: the multipliers' valid outputs (the schedule knows when
+    // each product is ready), their result bits above k (zero), the ports' bits above k.
+    for i in 0..s.muls.len() {
+        s.nl.unused_signal(&format!("muls${i}$out_valid"));
+        if w > k {
+            s.nl.unused(&format!("muls${i}$result"), w - 1, k);
         }
-    };
+    }
+    if w > k {
+        for n in ["x1", "y1", "z1", "x2", "y2", "z2"] {
+            s.nl.unused(n, w - 1, k);
+        }
+    }
     let mut body = String::new();
     s.nl.render(&mut body, "clock");
     let _ = writeln!(body, "always @(*) begin");

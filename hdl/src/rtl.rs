@@ -9,6 +9,25 @@ use num_bigint::BigUint;
 use num_traits::{One, Zero};
 use rust_hdl::prelude::*;
 
+/// Verilator lint classes (`verilator --lint-only -Wall`) waived in the emitted Verilog, each
+/// with its reason: the one place where they are listed. [`crate::emit::emit_core`] puts one
+/// `lint_off` per class at the head of every emitted file; everything else must lint clean
+/// (`sim/tests/lint.rs`). Bits a core leaves unread on purpose are not waived but read by a
+/// `*unused*` sink wire ([`crate::netlist::unused_sink`]), Verilator's own idiom.
+pub const LINT_WAIVERS: &[(&str, &str)] = &[(
+    "DECLFILENAME",
+    "rust-hdl emits a core and all its submodules into one file (<top>.v), with submodules \
+     named <top>$child; the file name cannot match every module",
+)];
+
+/// The `lint_off` comments for [`LINT_WAIVERS`], one line each.
+pub fn lint_waiver_lines() -> String {
+    LINT_WAIVERS
+        .iter()
+        .map(|(class, _)| format!("/* verilator lint_off {class} */\n"))
+        .collect()
+}
+
 /// Datapath widths the generators instantiate; a modulus of `b` bits uses the smallest class
 /// that holds it (rust-hdl widths are compile-time constants).
 pub const WIDTH_CLASSES: [usize; 12] = [64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768];

@@ -13,6 +13,8 @@ use std::process::Command;
 use std::time::Instant;
 use thiserror::Error;
 
+pub mod asic;
+pub mod formal;
 pub mod harness;
 pub mod plot;
 

@@ -3,7 +3,7 @@
 
 use super::{ModMulConfig, Plan, OUTPUTS_AT_TIME_ZERO};
 use crate::karatsuba::{self, Operand};
-use crate::netlist::{literal, Netlist, Term};
+use crate::netlist::{bit_range, literal, zext, Netlist, Term};
 use crate::rtl::valid_pipeline;
 use crate::HdlError;
 use num_bigint::BigUint;
@@ -78,12 +78,22 @@ pub fn plan(
         levels_per_stage,
     );
     // 4. U = S / R < 2p; result = U - p unless that is negative.
+    //    Bits below k - 1 of S are zero by construction (S + E = 0 mod R) and its top bit
+    //    is 0 (U < 2p).
     let u = nl.wire(
         "u",
         k + 1,
         s.stage,
-        &format!("{}[{}:{k}] + {}[{}]", s.name, 2 * k, s.name, k - 1),
+        &format!(
+            "{} + {}",
+            bit_range(&s.name, 2 * k, k),
+            zext(&bit_range(&s.name, k - 1, k - 1), 1, k + 1)
+        ),
     );
+    nl.unused(&s.name, 2 * k + 1, 2 * k + 1);
+    if k >= 2 {
+        nl.unused(&s.name, k - 2, 0);
+    }
     let d = nl.wire(
         "diff",
         k + 2,
@@ -104,11 +114,23 @@ pub fn plan(
             k - 1
         ),
     );
+    // Bit k of U - p only says the difference is at least 2^k, which cannot be (U < 2p), and
+    // U's top bit is 0 whenever U is the result (U < p).
+    nl.unused(&d.name, k, k);
+    nl.unused(&u.name, k, k);
+    let w = cfg.width()?;
+    if w > k {
+        nl.unused("a", w - 1, k);
+        nl.unused("b", w - 1, k);
+    }
     let latency = res.stage;
     let mut body = String::new();
     nl.render(&mut body, "clock");
     body.push_str(&valid_pipeline(latency));
-    body.push_str(&format!("always @(*) result = {};\n", res.name));
+    body.push_str(&format!(
+        "always @(*) result = {};\n",
+        zext(&res.name, k, w)
+    ));
     body.push_str(OUTPUTS_AT_TIME_ZERO);
     Ok(Plan {
         body,

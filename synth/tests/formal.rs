@@ -1,0 +1,156 @@
+//! Formal proofs through SymbiYosys: each proof passes on the generated core and fails, with a
+//! counterexample trace, on its seeded mutant. The small ones run by default; the full-width
+//! ones are `#[ignore]` (times and commands in results/formal.md):
+//! `cargo test -p zkhdl-synth --test formal -- --ignored --nocapture`.
+
+use num_bigint::BigUint;
+use std::path::PathBuf;
+use zkhdl_golden::field::FieldPreset;
+use zkhdl_hdl::modadd::ModAddConfig;
+use zkhdl_hdl::modmul::{Architecture, ModMulConfig};
+use zkhdl_hdl::tile::{TileConfig, TileShape};
+use zkhdl_synth::formal::{self, ProofReport, ProofSpec, ProveOptions, Solver, Status};
+
+fn work(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("zkhdl-formal-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn run(spec: &ProofSpec, name: &str, solver: Solver, mutant: bool) -> ProofReport {
+    let mut o = ProveOptions::new(work(&format!(
+        "{name}-{}{}",
+        solver.name(),
+        if mutant { "-mutant" } else { "" }
+    )));
+    o.solver = solver;
+    o.mutant = mutant;
+    let r = formal::run(spec, &o).unwrap_or_else(|e| panic!("{name}: {e}"));
+    println!(
+        "{name} ({}{}): {:?} {} depth {} in {:.1} s",
+        solver.name(),
+        if mutant { ", mutant" } else { "" },
+        r.status,
+        r.mode.name(),
+        r.depth,
+        r.seconds
+    );
+    r
+}
+
+/// The proof passes, and the mutant fails with a trace.
+fn proves_and_catches(spec: &ProofSpec, name: &str, solver: Solver) {
+    let r = run(spec, name, solver, false);
+    assert_eq!(r.status, Status::Pass, "{name}: log {}", r.log.display());
+    let m = run(spec, name, solver, true);
+    assert_eq!(
+        m.status,
+        Status::Fail,
+        "{name} mutant: log {}",
+        m.log.display()
+    );
+    let trace = m.trace.expect("a failing proof leaves a trace");
+    let vcd = std::fs::read_to_string(&trace).unwrap();
+    assert!(vcd.contains("$var"), "{} is a VCD", trace.display());
+}
+
+fn modadd(p: BigUint) -> ModAddConfig {
+    ModAddConfig::new(p, "custom")
+}
+
+#[test]
+fn modadd_small_prime_both_solvers() {
+    let spec = formal::modadd_spec(&modadd(BigUint::from(0xfff1u32))).unwrap();
+    assert_eq!(spec.mode, formal::Mode::Prove);
+    proves_and_catches(&spec, "modadd-fff1", Solver::Z3);
+    proves_and_catches(&spec, "modadd-fff1", Solver::Yices);
+}
+
+#[test]
+fn modadd_61_bit_prime() {
+    let p = (BigUint::from(1u32) << 61u32) - 1u32;
+    proves_and_catches(
+        &formal::modadd_spec(&modadd(p)).unwrap(),
+        "modadd-m61",
+        Solver::Yices,
+    );
+}
+
+#[test]
+fn tile_16x16() {
+    let spec = formal::tile_spec(&TileConfig::new(TileShape::T16x16)).unwrap();
+    proves_and_catches(&spec, "tile-16x16", Solver::Yices);
+}
+
+fn modmul(p: u64, arch: Architecture) -> ModMulConfig {
+    let mut c = ModMulConfig::new(BigUint::from(p), "custom");
+    c.tile = TileShape::T16x16;
+    c.architecture = arch;
+    c
+}
+
+#[test]
+fn modmul_12_bit_prime_pipelined() {
+    let spec = formal::modmul_spec(&modmul(0xffd, Architecture::pipelined(0))).unwrap();
+    proves_and_catches(&spec, "modmul-ffd-pipelined", Solver::Yices);
+}
+
+#[test]
+fn modmul_12_bit_prime_iterative() {
+    let spec = formal::modmul_spec(&modmul(0xffd, Architecture::iterative(1))).unwrap();
+    proves_and_catches(&spec, "modmul-ffd-iterative", Solver::Yices);
+}
+
+#[test]
+fn modmul_control_61_bit_prime() {
+    let p = (1u64 << 61) - 1;
+    for arch in [Architecture::pipelined(1), Architecture::iterative(2)] {
+        let spec = formal::modmul_spec(&modmul(p, arch)).unwrap();
+        assert_eq!(spec.mode, formal::Mode::Bmc);
+        proves_and_catches(&spec, &format!("modmul-m61-{}", arch.name()), Solver::Yices);
+    }
+}
+
+#[test]
+fn unknown_solver_is_refused() {
+    assert!(Solver::parse("cvc5").is_err());
+}
+
+// Full width: opt-in (times in results/formal.md).
+
+#[test]
+#[ignore]
+fn modadd_presets_full_width() {
+    for f in FieldPreset::ALL {
+        let spec = formal::modadd_spec(&ModAddConfig::new(f.modulus(), f.name())).unwrap();
+        proves_and_catches(&spec, &format!("modadd-{}", f.name()), Solver::Yices);
+    }
+}
+
+#[test]
+#[ignore]
+fn modmul_16_bit_prime_both_architectures() {
+    for arch in [Architecture::pipelined(0), Architecture::iterative(1)] {
+        let spec = formal::modmul_spec(&modmul(0xfff1, arch)).unwrap();
+        proves_and_catches(
+            &spec,
+            &format!("modmul-fff1-{}", arch.name()),
+            Solver::Yices,
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn modmul_control_bls12_381_fq() {
+    for arch in [Architecture::pipelined(3), Architecture::iterative(4)] {
+        let mut c = ModMulConfig::new(FieldPreset::Bls12381Fq.modulus(), "bls12-381-fq");
+        c.architecture = arch;
+        let spec = formal::modmul_spec(&c).unwrap();
+        proves_and_catches(
+            &spec,
+            &format!("modmul-bls12-381-fq-{}", arch.name()),
+            Solver::Yices,
+        );
+    }
+}
