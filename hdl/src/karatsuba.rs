@@ -388,10 +388,14 @@ pub fn instantiate(
     }
     // Pass 3: build the tiles that stay.
     let mut terms = vec![];
+    // Operand chunks some tile reads: (leaf, x side, chunk).
+    let mut read = std::collections::HashSet::new();
     for (t, &(n, i, j, x_on_a)) in specs.iter().enumerate() {
         if dropped[t] {
             continue;
         }
+        read.insert((n, x_on_a, i));
+        read.insert((n, !x_on_a, j));
         let l = &leaves[n];
         let (a_op, b_op) = if x_on_a { (&l.x, &l.y) } else { (&l.y, &l.x) };
         let ca = a_op.bits(nl, i * ta, ta);
@@ -407,6 +411,21 @@ pub fn instantiate(
                     shift: s + off,
                     negate: neg,
                 });
+            }
+        }
+    }
+    // Chunks of signal operands that no tile reads (every tile on them weighs at or above
+    // `limit`, or was left out) are unread on purpose.
+    for (n, l) in leaves.iter().enumerate() {
+        for (x_side, op) in [(true, &l.x), (false, &l.y)] {
+            let Operand::Var(sig) = op else { continue };
+            let x_on_a = specs.iter().find(|s| s.0 == n).map_or(true, |s| s.3);
+            let chunk = if x_side == x_on_a { ta } else { tb };
+            for c in 0..sig.width.div_ceil(chunk) {
+                if !read.contains(&(n, x_side, c)) {
+                    let hi = ((c + 1) * chunk).min(sig.width) - 1;
+                    nl.unused(&sig.name, hi, c * chunk);
+                }
             }
         }
     }

@@ -105,9 +105,21 @@ fn first_error(log: &str) -> String {
         .to_string()
 }
 
-/// Maps `files` (top `top`, clock port `clock`) to the OSU 0.18 um library and times it at
-/// `period_ns`, in `dir`.
+/// Maps `files` (top `top`, clock port `clock`) to the OSU 0.18 um library ([`liberty`]) and
+/// times it at `period_ns`, in `dir`.
 pub fn run(
+    top: &str,
+    clock: &str,
+    files: &[PathBuf],
+    period_ns: f64,
+    dir: &Path,
+) -> Result<AsicReport, SynthError> {
+    run_with_liberty(&liberty(), top, clock, files, period_ns, dir)
+}
+
+/// [`run`] with a given Liberty file.
+pub fn run_with_liberty(
+    lib: &Path,
     top: &str,
     clock: &str,
     files: &[PathBuf],
@@ -119,7 +131,6 @@ pub fn run(
         move |source| SynthError::Io { path: p, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let lib = liberty();
     if !lib.exists() {
         return Err(SynthError::ToolMissing {
             tool: format!(
@@ -135,7 +146,7 @@ pub fn run(
         tool: "sta (Debian package opensta)".into(),
     })?;
     let lib_name = "osu018_stdcells.lib";
-    std::fs::copy(&lib, dir.join(lib_name)).map_err(io(&lib))?;
+    std::fs::copy(lib, dir.join(lib_name)).map_err(io(lib))?;
     let mut names = vec![];
     for f in files {
         let name = f
@@ -231,7 +242,7 @@ pub fn run(
         clock_period_ns: period_ns,
         worst_slack_ns,
         cells_by_type,
-        liberty: lib,
+        liberty: lib.to_path_buf(),
         synth_s,
         sta_s,
         dir: dir.to_path_buf(),

@@ -299,6 +299,24 @@ pub fn flow_script() -> PathBuf {
         .join("flow.sh")
 }
 
+/// A step of the flow, announced to [`run_with`]'s callback as it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowStep {
+    /// yosys: synthesis and the resource count.
+    Synthesis,
+    /// nextpnr: place and route and the timing report (ECP5 and iCE40 only).
+    PlaceAndRoute,
+}
+
+impl FlowStep {
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowStep::Synthesis => "synthesis (yosys)",
+            FlowStep::PlaceAndRoute => "place and route (nextpnr)",
+        }
+    }
+}
+
 /// Runs synthesis (and place and route where the target has it) of `files` with top `top` in
 /// `dir`. Fails with [`SynthError::DoesNotFit`] before place and route when yosys already shows
 /// the design is too large.
@@ -309,6 +327,18 @@ pub fn run(
     freq_mhz: f64,
     dir: &Path,
 ) -> Result<Report, SynthError> {
+    run_with(target, top, files, freq_mhz, dir, |_| {})
+}
+
+/// [`run`], calling `progress` as each step of the flow starts (for a progress display).
+pub fn run_with(
+    target: Target,
+    top: &str,
+    files: &[PathBuf],
+    freq_mhz: f64,
+    dir: &Path,
+    mut progress: impl FnMut(FlowStep),
+) -> Result<Report, SynthError> {
     let io = |p: &Path| {
         let p = p.to_path_buf();
         move |source| SynthError::Io { path: p, source }
@@ -316,7 +346,12 @@ pub fn run(
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let script = flow_script();
     // One step of flow.sh: synthesis only, or place and route only.
-    let step = |pnr: bool| -> Result<f64, SynthError> {
+    let mut step = |pnr: bool| -> Result<f64, SynthError> {
+        progress(if pnr {
+            FlowStep::PlaceAndRoute
+        } else {
+            FlowStep::Synthesis
+        });
         let t = Instant::now();
         let out = Command::new("bash")
             .arg(&script)

@@ -79,7 +79,7 @@ fn modadd_61_bit_prime() {
 #[test]
 fn tile_16x16() {
     let spec = formal::tile_spec(&TileConfig::new(TileShape::T16x16)).unwrap();
-    proves_and_catches(&spec, "tile-16x16", Solver::Yices);
+    proves_and_catches(&spec, "tile-16x16", Solver::Z3);
 }
 
 fn modmul(p: u64, arch: Architecture) -> ModMulConfig {

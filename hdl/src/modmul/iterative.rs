@@ -14,6 +14,7 @@
 //! as wide as p; every addition in the loop is `2w + log2(2d)` bits.
 
 use crate::modmul::{ModMulConfig, Plan};
+use crate::netlist::{unused_sink, zext};
 use crate::rtl::neg_inverse_mod_2k;
 use crate::tile::TileShape;
 use crate::HdlError;
@@ -133,11 +134,13 @@ fn schedule(cfg: &ModMulConfig) -> Vec<Row> {
     rows
 }
 
-/// `out = reg[idx*w +: w]` as a case statement over the d digits.
-fn digit_case(out: &str, reg: &str, idx: &str, d: usize, w: usize) -> String {
+/// `out = reg[idx*w +: w]` as a case statement over the d digits, zero-extended to the
+/// `out_width` of the tile port.
+fn digit_case(out: &str, reg: &str, idx: &str, d: usize, w: usize, out_width: usize) -> String {
     let mut c = format!("case ({idx})");
     for i in 0..d {
-        let _ = write!(c, " {i}: {out} = {reg}[{}:{}];", (i + 1) * w - 1, i * w);
+        let digit = format!("{reg}[{}:{}]", (i + 1) * w - 1, i * w);
+        let _ = write!(c, " {i}: {out} = {};", zext(&digit, w, out_width));
     }
     let _ = write!(c, " default: {out} = 0; endcase");
     c
@@ -223,6 +226,15 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
     );
     // Tile operand multiplexers and accumulator addends.
     let mut addends = vec![];
+    let (ta, tb) = cfg.tile.widths();
+    // Bits nothing reads: the ports above the operand registers, the tile products above 2w
+    // (digits are w bits), U above the final subtraction, the difference above p's bits.
+    let mut unused = vec![];
+    let port_w = cfg.width()?;
+    if port_w > dw {
+        unused.push(format!("a[{}:{dw}]", port_w - 1));
+        unused.push(format!("b[{}:{dw}]", port_w - 1));
+    }
     s.push_str("always @(*) begin\n");
     for tile in 0..k {
         let base = tile * tile_bits;
@@ -236,27 +248,38 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
         let _ = writeln!(
             s,
             "        2'd1: {}",
-            digit_case(&format!("tiles${tile}$a"), "a_r", &ia, d, w)
+            digit_case(&format!("tiles${tile}$a"), "a_r", &ia, d, w, ta)
         );
         let _ = writeln!(
             s,
             "        2'd2: {}",
-            digit_case(&format!("tiles${tile}$a"), "m_r", &ia, d, w)
+            digit_case(&format!("tiles${tile}$a"), "m_r", &ia, d, w, ta)
         );
-        let _ = writeln!(s, "        2'd3: tiles${tile}$a = acc[{}:0];", w - 1);
+        let _ = writeln!(
+            s,
+            "        2'd3: tiles${tile}$a = {};",
+            zext(&format!("acc[{}:0]", w - 1), w, ta)
+        );
         let _ = writeln!(s, "        default: tiles${tile}$a = 0;\n    endcase");
         let _ = writeln!(s, "    case ({sb})");
         let _ = writeln!(
             s,
             "        2'd1: {}",
-            digit_case(&format!("tiles${tile}$b"), "b_r", &ib, d, w)
+            digit_case(&format!("tiles${tile}$b"), "b_r", &ib, d, w, tb)
         );
         let _ = writeln!(
             s,
             "        2'd2: {}",
-            digit_case(&format!("tiles${tile}$b"), "P", &ib, d, w)
+            digit_case(&format!("tiles${tile}$b"), "P", &ib, d, w, tb)
         );
-        let _ = writeln!(s, "        2'd3: tiles${tile}$b = {};", lit(&p_prime0, w));
+        let _ = writeln!(
+            s,
+            "        2'd3: tiles${tile}$b = {};",
+            zext(&lit(&p_prime0, w), w, tb)
+        );
+        if ta + tb > 2 * w {
+            unused.push(format!("tiles${tile}$p[{}:{}]", ta + tb - 1, 2 * w));
+        }
         let _ = writeln!(s, "        default: tiles${tile}$b = 0;\n    endcase");
         addends.push(format!(
             "(ctl[{}] ? {{{}'b0, tiles${tile}$p[{}:0]}} : {aw}'b0)",
@@ -292,6 +315,20 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
         cm = SUB_CHUNK - 1
     );
     let last = rows.len() - 1;
+    if uw > fw {
+        unused.push(format!("u_full[{}:{fw}]", uw - 1));
+    }
+    let pbits = p.bits() as usize;
+    if fw > pbits {
+        unused.push(format!("dsh[{}:{pbits}]", fw - 1));
+    }
+    let operand_in = |n: &str| {
+        if port_w >= dw {
+            format!("{n}[{}:0]", dw - 1)
+        } else {
+            zext(n, port_w, dw)
+        }
+    };
     let _ = writeln!(
         s,
         "always @(posedge clock) begin
@@ -300,8 +337,8 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
         busy <= 1'b0;
     end else if (!busy) begin
         if (in_valid) begin
-            a_r <= a;
-            b_r <= b;
+            a_r <= {a_in};
+            b_r <= {b_in};
             m_r <= 0;
             u_r <= 0;
             acc <= 0;
@@ -332,7 +369,7 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
             fin <= 1'b1;
             fcount <= 0;
             borrow <= 1'b0;
-            ush <= u_full[{um}:0];
+            ush <= {u_in};
             psh <= {plit};
         end else begin
             step <= step + 1'b1;
@@ -343,12 +380,16 @@ pub fn plan(cfg: &ModMulConfig) -> Result<Plan, HdlError> {
     end
 end
 always @(*) out_valid = valid_r;
-always @(*) result = res_r;
-{init}",
+always @(*) result = {result};
+{init}{sink}",
         pm = p.bits() as usize - 1,
+        a_in = operand_in("a"),
+        b_in = operand_in("b"),
+        result = zext("res_r", p.bits() as usize, port_w),
+        sink = unused_sink("unused_bits", &unused),
         init = crate::modmul::OUTPUTS_AT_TIME_ZERO,
         sc = SUB_CHUNK,
-        um = fw.min(uw) - 1,
+        u_in = zext(&format!("u_full[{}:0]", fw.min(uw) - 1), fw.min(uw), fw),
         plit = lit(p, fw),
         u_next = if d == 1 {
             format!("u_r <= acc[{}:0];", w - 1)

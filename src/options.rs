@@ -1,0 +1,335 @@
+//! The command-line options every verb shares (clap arguments) and what they resolve to:
+//! fields, curves, core configurations and simulation options. Each flag's help text lives
+//! here once.
+
+use crate::error::Failure;
+use clap::Args;
+use std::path::PathBuf;
+use zkhdl_golden::{Curve, Field};
+use zkhdl_sim::run::{Gaps, SimOptions};
+
+#[derive(Args, Clone)]
+pub struct FieldArgs {
+    /// Field preset: bls12-381-fq, bls12-381-fr, bn254-fq, bn254-fr, bls12-377-fq, bls12-377-fr.
+    #[arg(long)]
+    pub field: Option<String>,
+    /// Custom odd prime modulus as hex (0x...), up to 768 bits.
+    #[arg(long)]
+    pub modulus: Option<String>,
+}
+
+#[derive(Args, Clone)]
+pub struct VectorArgs {
+    /// Number of random vectors.
+    #[arg(long, conflicts_with = "input")]
+    pub random: Option<usize>,
+    /// Seed for --random (printed when chosen for you).
+    #[arg(long, requires = "random")]
+    pub seed: Option<u64>,
+    /// JSON input file (see README for the format).
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+}
+
+/// Options of a `modmul` core.
+#[derive(Args, Clone)]
+pub struct ModMulArgs {
+    /// Architecture: pipelined (a pair per cycle) or iterative (few tiles, many cycles).
+    #[arg(long, default_value = "pipelined")]
+    pub arch: String,
+    /// Tile shape: 16x16 (iCE40), 18x18 (ECP5), 26x17 (DSP48E2), 27x27 (Intel). Default:
+    /// 26x17, or the target's own shape for `synth`.
+    #[arg(long)]
+    pub tile: Option<String>,
+    /// Karatsuba-Ofman levels, 0 to 4 (each taken only where it saves tiles).
+    #[arg(long, default_value_t = 3)]
+    pub karatsuba: usize,
+    /// Tiles of the iterative architecture.
+    #[arg(long, default_value_t = 4)]
+    pub tiles: usize,
+}
+
+impl ModMulArgs {
+    /// The configuration, with the 26x17 tile unless --tile says otherwise.
+    pub fn config(&self, f: &Field) -> Result<zkhdl_hdl::modmul::ModMulConfig, Failure> {
+        self.config_with_default(f, "26x17")
+    }
+
+    /// The configuration, with `default_tile` unless --tile says otherwise.
+    pub fn config_with_default(
+        &self,
+        f: &Field,
+        default_tile: &str,
+    ) -> Result<zkhdl_hdl::modmul::ModMulConfig, Failure> {
+        let tile = self.tile.as_deref().unwrap_or(default_tile);
+        use zkhdl_hdl::modmul::Architecture;
+        let mut c = zkhdl_hdl::modmul::ModMulConfig::new(f.modulus().clone(), f.name());
+        c.architecture = Architecture::from_flags(&self.arch, self.karatsuba, self.tiles)
+            .ok_or_else(|| {
+                Failure::input(format!(
+                    "unknown --arch {:?}: use pipelined or iterative",
+                    self.arch
+                ))
+            })?;
+        c.tile = tile_shape(tile)?;
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+/// Options of the point adder (and the MSM around it).
+#[derive(Args, Clone)]
+pub struct CurveArgs {
+    /// Curve: bls12-381, bn254 or bls12-377 (G1). Default: the input file's, else bls12-381.
+    #[arg(long)]
+    pub curve: Option<String>,
+    /// Tile shape of the multipliers: 16x16, 18x18, 26x17 or 27x27.
+    #[arg(long, default_value = "26x17")]
+    pub tile: String,
+    /// Karatsuba-Ofman levels of the multipliers, 0 to 4.
+    #[arg(long, default_value_t = 3)]
+    pub karatsuba: usize,
+}
+
+impl CurveArgs {
+    /// The curve: --curve, else the input file's, else bls12-381; the two must agree.
+    pub fn curve(&self, from_file: Option<&str>) -> Result<Curve, Failure> {
+        match (self.curve.as_deref(), from_file) {
+            (Some(a), Some(b)) if a != b => Err(Failure::input(format!(
+                "--curve {a} but the input file is for {b}"
+            ))),
+            (Some(a), _) | (None, Some(a)) => Ok(Curve::from_name(a)?),
+            (None, None) => Ok(Curve::from_name("bls12-381")?),
+        }
+    }
+
+    /// The point adder of `curve` with the multiplier options.
+    pub fn adder(&self, curve: &Curve) -> Result<zkhdl_hdl::point_add::PointAddConfig, Failure> {
+        let mut cfg = zkhdl_sim::point_add::config_for(curve);
+        cfg.tile = tile_shape(&self.tile)?;
+        cfg.karatsuba = self.karatsuba;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+/// Options of the MSM core.
+#[derive(Args, Clone)]
+pub struct MsmArgs {
+    /// Window width c (2^(c-1) buckets per window), 2 to 16. Default: the c with the fewest
+    /// estimated cycles for N.
+    #[arg(long)]
+    pub window: Option<usize>,
+    /// Entries of the parking FIFO for points whose bucket is busy (a power of two).
+    #[arg(long, default_value_t = 16)]
+    pub fifo_depth: usize,
+    /// Hand the buckets to the host after accumulation (the host aggregates them) instead of
+    /// aggregating and combining the windows in hardware.
+    #[arg(long)]
+    pub host_aggregation: bool,
+}
+
+impl MsmArgs {
+    /// The MSM core around `adder`; without --window, the best window for `n` pairs.
+    pub fn config(
+        &self,
+        curve: &Curve,
+        adder: zkhdl_hdl::point_add::PointAddConfig,
+        n: usize,
+    ) -> Result<zkhdl_hdl::msm::MsmConfig, Failure> {
+        let latency = zkhdl_hdl::point_add::plan(&adder)?.latency;
+        let bits = curve.scalar_field().bits();
+        let c = self
+            .window
+            .unwrap_or_else(|| zkhdl_hdl::msm::best_window(n, bits, latency));
+        let mut cfg = zkhdl_hdl::msm::MsmConfig::new(adder, bits, c);
+        cfg.fifo_depth = self.fifo_depth;
+        cfg.host_aggregation = self.host_aggregation;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+#[derive(Args, Clone)]
+pub struct SimArgs {
+    #[command(flatten)]
+    pub vectors: VectorArgs,
+    /// Print one JSON object instead of a summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Write a waveform (VCD; FST when the name ends in .fst).
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Hold in_valid low on random cycles with this probability (0 to 0.95).
+    #[arg(long, value_name = "P")]
+    pub gaps: Option<f64>,
+    /// Verilator --threads for the model.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Build cache folder (default: $ZKHDL_CACHE_DIR or ~/.cache/zkhdl).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Simulator: verilator (fast, cached builds) or iverilog (independent cross-check).
+    #[arg(long, value_enum, default_value_t = Simulator::Verilator)]
+    pub simulator: Simulator,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Simulator {
+    Verilator,
+    Iverilog,
+}
+
+impl Simulator {
+    pub fn name(self) -> &'static str {
+        match self {
+            Simulator::Verilator => "verilator",
+            Simulator::Iverilog => "iverilog",
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+pub struct TargetArgs {
+    /// ecp5-85k (placed and routed), ice40-up5k (placed and routed), xcup (UltraScale+
+    /// resource counts) or generic (gate-level estimate).
+    #[arg(long)]
+    pub target: String,
+    /// Clock constraint in MHz (default: 100 for ECP5, 24 for iCE40).
+    #[arg(long)]
+    pub freq: Option<f64>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Work folder for the tools' logs and netlists (default: build/synth/<core>-<target>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct GoldenPairsArgs {
+    #[command(flatten)]
+    pub field: FieldArgs,
+    #[command(flatten)]
+    pub vectors: VectorArgs,
+    /// Also write the input vectors to this file.
+    #[arg(long)]
+    pub vectors_out: Option<PathBuf>,
+    /// Write the expected results here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+impl FieldArgs {
+    /// The field of --field or --modulus.
+    pub fn resolve(&self) -> Result<Field, Failure> {
+        Ok(Field::resolve(
+            self.field.as_deref(),
+            self.modulus.as_deref(),
+        )?)
+    }
+}
+
+impl TargetArgs {
+    /// The target and its clock constraint (--freq, else the target's default).
+    pub fn resolve(&self) -> Result<(zkhdl_synth::Target, f64), Failure> {
+        let target = zkhdl_synth::Target::parse(&self.target).map_err(Failure::input)?;
+        Ok((target, self.freq.unwrap_or(target.default_freq_mhz())))
+    }
+}
+
+/// The tile shape of a target's DSP blocks.
+pub fn native_tile(t: zkhdl_synth::Target) -> &'static str {
+    match t {
+        zkhdl_synth::Target::Ecp5_85k => "18x18",
+        zkhdl_synth::Target::Ice40Up5k | zkhdl_synth::Target::Generic => "16x16",
+        zkhdl_synth::Target::Xcup => "26x17",
+    }
+}
+
+/// A tile shape by name.
+pub fn tile_shape(name: &str) -> Result<zkhdl_hdl::tile::TileShape, Failure> {
+    zkhdl_hdl::tile::TileShape::parse(name).ok_or_else(|| {
+        Failure::input(format!(
+            "unknown --tile {name:?}: use 16x16, 18x18, 26x17 or 27x27"
+        ))
+    })
+}
+
+/// Simulation options from the flags; `seed` seeds the --gaps pattern.
+pub fn sim_options(s: &SimArgs, seed: Option<u64>) -> Result<SimOptions, Failure> {
+    let mut opts = SimOptions {
+        trace: s.trace.clone(),
+        progress: !s.json,
+        ..Default::default()
+    };
+    if s.threads == 0 {
+        return Err(Failure::input("--threads must be at least 1"));
+    }
+    opts.build.threads = s.threads;
+    if let Some(d) = &s.cache_dir {
+        opts.build.cache_dir = d.clone();
+    }
+    if let Some(p) = s.gaps {
+        if !(0.0..=0.95).contains(&p) {
+            return Err(Failure::input(
+                "--gaps must be a probability between 0 and 0.95",
+            ));
+        }
+        opts.gaps = Some(Gaps {
+            seed: seed.unwrap_or(0),
+            idle_probability: p,
+        });
+    }
+    Ok(opts)
+}
+
+/// A probability flag: 0 to 0.95, 0 when absent.
+pub fn probability(flag: &str, p: Option<f64>) -> Result<f64, Failure> {
+    match p {
+        Some(p) if !(0.0..=0.95).contains(&p) => Err(Failure::input(format!(
+            "{flag} must be a probability between 0 and 0.95"
+        ))),
+        Some(p) => Ok(p),
+        None => Ok(0.0),
+    }
+}
+
+/// Icarus has no waveform option here.
+pub fn trace_needs_verilator(sim: &SimArgs) -> Result<(), Failure> {
+    if sim.simulator == Simulator::Iverilog && sim.trace.is_some() {
+        return Err(Failure::input("--trace needs --simulator verilator"));
+    }
+    Ok(())
+}
+
+/// Only Verilator runs the MSM (Icarus takes about a second per 5 cycles of the 5,000-tile
+/// adder, and an MSM runs tens of thousands).
+pub fn verilator_only(sim: &SimArgs, core: &str) -> Result<(), Failure> {
+    if sim.simulator != Simulator::Verilator {
+        return Err(Failure::input(format!(
+            "{core} runs in Verilator only (--simulator verilator)"
+        )));
+    }
+    Ok(())
+}
+
+/// The configurations `explore modmul` sweeps, and the area axis of its plot.
+#[derive(Args, Clone)]
+pub struct SweepArgs {
+    /// Tile shapes to try, comma separated (default: the target's DSP shape).
+    #[arg(long)]
+    pub tile_shapes: Option<String>,
+    /// Karatsuba levels for the pipelined architecture, comma separated.
+    #[arg(long, default_value = "0,2,3")]
+    pub levels: String,
+    /// Tile counts for the iterative architecture, comma separated.
+    #[arg(long, default_value = "1,2,4,8")]
+    pub iterative_tiles: String,
+    /// Architectures, comma separated.
+    #[arg(long, default_value = "pipelined,iterative")]
+    pub archs: String,
+    /// Area axis: luts, ffs or dsps.
+    #[arg(long, default_value = "luts")]
+    pub area: String,
+}

@@ -1,0 +1,306 @@
+//! `sim`: a core's emitted Verilog run in Verilator (or Icarus) on vectors, every result
+//! compared with arkworks, and the report printed (text, or one JSON object with --json).
+
+use crate::error::{verdict, Outcome};
+use crate::options::{
+    probability, sim_options, trace_needs_verilator, verilator_only, CurveArgs, FieldArgs,
+    ModMulArgs, MsmArgs, SimArgs, Simulator,
+};
+use crate::progress::Spinner;
+use crate::report::{affine_json, msm_json, pretty, print_build, print_run_json, print_verdict};
+use crate::vectors::{load_msm, load_pairs, load_pairs_checked, load_point_pairs};
+use num_bigint::BigUint;
+use serde_json::json;
+use zkhdl_golden::to_hex;
+use zkhdl_sim::run::SimOptions;
+
+/// Stream operations from which the simulator draws its own progress bar (`sim::run`).
+const STREAM_BAR_FROM: usize = 50_000;
+/// MSM pairs from which the MSM driver draws its own progress bar (`sim::msm`).
+const MSM_BAR_FROM: usize = 2_000;
+
+/// A spinner over the build and a run of `ops` operations, on a terminal and without --json.
+/// Long runs keep the simulator's own bar (with its rate and ETA) instead; a shown spinner
+/// hides the simulator's bar so the two never draw over each other.
+fn spinner(
+    sim: &SimArgs,
+    opts: &mut SimOptions,
+    core: &str,
+    ops: usize,
+    bar_from: usize,
+) -> Spinner {
+    let build = match sim.simulator {
+        Simulator::Verilator => "verilate + compile (or load the cached model)",
+        Simulator::Iverilog => "compile with iverilog",
+    };
+    let s = Spinner::start(
+        !sim.json && ops <= bar_from,
+        format!("{core}: {build}, then simulate {ops} operations"),
+    );
+    if s.is_visible() {
+        opts.progress = false;
+    }
+    s
+}
+
+/// Mentions the waveform file, when one was asked for.
+fn note_trace(sim: &SimArgs) {
+    if let Some(t) = &sim.trace {
+        eprintln!("zkhdl: waveform written to {}", t.display());
+    }
+}
+
+/// Products of canonical pairs through the Montgomery multiplier.
+pub fn modmul(field: &FieldArgs, opts: &ModMulArgs, sim: &SimArgs) -> Outcome {
+    let (f, pairs, seed, cfg) = load_pairs_checked(field, &sim.vectors, |f| opts.config(f))?;
+    let mut sopts = sim_options(sim, seed)?;
+    trace_needs_verilator(sim)?;
+    let spin = spinner(sim, &mut sopts, "modmul", pairs.len(), STREAM_BAR_FROM);
+    let run = match sim.simulator {
+        Simulator::Verilator => zkhdl_sim::modmul::simulate(&cfg, &f, &pairs, &sopts)?,
+        Simulator::Iverilog => zkhdl_sim::modmul::simulate_iverilog(&cfg, &f, &pairs, &sopts)?,
+    };
+    drop(spin);
+    let ok = run.matches_golden();
+    if sim.json {
+        let out = json!({
+            "core": "modmul",
+            "simulator": sim.simulator.name(),
+            "field": f.name(),
+            "modulus": to_hex(f.modulus()),
+            "architecture": opts.arch,
+            "tile": cfg.tile.name(),
+            "karatsuba": opts.karatsuba,
+            "montgomery_r_bits": run.r_bits,
+            "n": pairs.len(),
+            "seed": seed,
+            "products": run.products.iter().map(to_hex).collect::<Vec<_>>(),
+            "initiation_interval": run.initiation_interval,
+            "tiles": run.tiles,
+        });
+        print_run_json(
+            out,
+            ok,
+            &run.mismatches,
+            &run.stream_errors,
+            (run.cycles, run.latency, run.wall_s),
+            &run.build,
+        );
+    } else {
+        println!(
+            "modmul {} ({} bits, R = 2^{}), {} {} tiles x{}, Karatsuba {}: {} pairs",
+            f.name(),
+            f.bits(),
+            run.r_bits,
+            opts.arch,
+            cfg.tile.name(),
+            run.tiles,
+            opts.karatsuba,
+            pairs.len()
+        );
+        print_build(&run.build);
+        println!(
+            "simulated {} cycles in {:.3} s ({:.0} cycles/s), latency {}, initiation interval {}",
+            run.cycles,
+            run.wall_s,
+            run.cycles_per_s(),
+            run.latency,
+            run.initiation_interval
+        );
+        print_verdict(ok, &run.stream_errors, &run.mismatches);
+    }
+    Ok(verdict(ok))
+}
+
+/// A sum and a difference of each pair through the modular adder/subtractor.
+pub fn modadd(field: &FieldArgs, sim: &SimArgs) -> Outcome {
+    let (f, pairs, seed) = load_pairs(field, &sim.vectors)?;
+    let mut opts = sim_options(sim, seed)?;
+    trace_needs_verilator(sim)?;
+    let spin = spinner(sim, &mut opts, "modadd", 2 * pairs.len(), STREAM_BAR_FROM);
+    let run = match sim.simulator {
+        Simulator::Verilator => zkhdl_sim::modadd::simulate(&f, &pairs, &opts)?,
+        Simulator::Iverilog => zkhdl_sim::modadd::simulate_iverilog(&f, &pairs, &opts)?,
+    };
+    drop(spin);
+    let ok = run.matches_golden();
+    let hex = |v: &[BigUint]| v.iter().map(to_hex).collect::<Vec<_>>();
+    if sim.json {
+        let out = json!({
+            "core": "modadd",
+            "simulator": sim.simulator.name(),
+            "field": f.name(),
+            "modulus": to_hex(f.modulus()),
+            "n": pairs.len(),
+            "seed": seed,
+            "sums": hex(&run.sums),
+            "differences": hex(&run.differences),
+        });
+        print_run_json(
+            out,
+            ok,
+            &run.mismatches,
+            &run.stream_errors,
+            (run.cycles, run.latency, run.wall_s),
+            &run.build,
+        );
+    } else {
+        println!(
+            "modadd {} ({} bits): {} pairs, {} operations",
+            f.name(),
+            f.bits(),
+            pairs.len(),
+            2 * pairs.len()
+        );
+        print_build(&run.build);
+        println!(
+            "simulated {} cycles in {:.3} s ({:.0} cycles/s), latency {}",
+            run.cycles,
+            run.wall_s,
+            run.cycles_per_s(),
+            run.latency
+        );
+        print_verdict(ok, &run.stream_errors, &run.mismatches);
+    }
+    note_trace(sim);
+    Ok(verdict(ok))
+}
+
+/// P + Q for each pair through the point adder, checked against arkworks and bit-exact
+/// against the formula's software model.
+pub fn point_add(curve: &CurveArgs, sim: &SimArgs) -> Outcome {
+    trace_needs_verilator(sim)?;
+    let (c, pairs, seed) = load_point_pairs(curve, &sim.vectors)?;
+    let cfg = curve.adder(&c)?;
+    let mut opts = sim_options(sim, seed)?;
+    let spin = spinner(sim, &mut opts, "point-add", pairs.len(), STREAM_BAR_FROM);
+    let run = match sim.simulator {
+        Simulator::Verilator => zkhdl_sim::point_add::simulate(&cfg, &c, &pairs, &opts)?,
+        Simulator::Iverilog => zkhdl_sim::point_add::simulate_iverilog(&cfg, &c, &pairs, &opts)?,
+    };
+    drop(spin);
+    let ok = run.matches_golden();
+    if sim.json {
+        let out = json!({
+            "core": "point_add",
+            "simulator": sim.simulator.name(),
+            "curve": c.name(),
+            "tile": cfg.tile.name(),
+            "karatsuba": cfg.karatsuba,
+            "n": pairs.len(),
+            "seed": seed,
+            "results": run.results.iter().map(affine_json).collect::<Vec<_>>(),
+            "tiles": run.tiles,
+        });
+        print_run_json(
+            out,
+            ok,
+            &run.mismatches,
+            &run.stream_errors,
+            (run.cycles, run.latency, run.wall_s),
+            &run.build,
+        );
+    } else {
+        println!(
+            "point-add {} G1, 12 multipliers, {} {} tiles in all, Karatsuba {}: {} pairs",
+            c.name(),
+            run.tiles,
+            cfg.tile.name(),
+            cfg.karatsuba,
+            pairs.len()
+        );
+        print_build(&run.build);
+        println!(
+            "simulated {} cycles in {:.3} s ({:.0} cycles/s), latency {}, one addition per cycle",
+            run.cycles,
+            run.wall_s,
+            run.cycles_per_s(),
+            run.latency
+        );
+        print_verdict(ok, &run.stream_errors, &run.mismatches);
+    }
+    note_trace(sim);
+    Ok(verdict(ok))
+}
+
+/// The MSM core's drive options besides the vectors.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MsmDrive {
+    /// --backpressure: probability of out_ready low on a cycle.
+    pub backpressure: Option<f64>,
+    /// --watchdog: cycles without progress before the run fails.
+    pub watchdog: Option<u64>,
+}
+
+/// sum k_i P_i through the MSM core, checked against arkworks.
+pub fn msm(curve: &CurveArgs, msm: &MsmArgs, sim: &SimArgs, d: MsmDrive) -> Outcome {
+    verilator_only(sim, "msm")?;
+    let started = std::time::Instant::now();
+    let out_idle = probability("--backpressure", d.backpressure)?;
+    let (c, points, scalars, seed) = load_msm(curve, &sim.vectors)?;
+    let cfg = msm.config(&c, curve.adder(&c)?, points.len())?;
+    let mut opts = sim_options(sim, seed)?;
+    // The MSM driver does its own handshakes: --gaps becomes its idle-input probability.
+    let in_idle = opts.gaps.take().map_or(0.0, |g| g.idle_probability);
+    let drive = zkhdl_sim::msm::Drive {
+        in_idle,
+        out_idle,
+        seed: seed.unwrap_or(0),
+        watchdog: d.watchdog,
+    };
+    let spin = spinner(sim, &mut opts, "msm", points.len(), MSM_BAR_FROM);
+    let run = zkhdl_sim::msm::simulate(&cfg, &c, &points, &scalars, &opts, &drive)?;
+    drop(spin);
+    let ok = run.matches_golden();
+    if sim.json {
+        let mut out = msm_json(&c, &cfg, &run, seed);
+        // Everything this command took: vectors, build (or cache load), simulation, check.
+        out["total_wall_s"] = json!(started.elapsed().as_secs_f64());
+        println!("{}", pretty(&out));
+    } else {
+        println!(
+            "msm {} G1: {} pairs, c = {} ({} windows x {} buckets), adder latency {}, {} tiles",
+            c.name(),
+            run.n,
+            run.window,
+            run.windows,
+            run.buckets_per_window,
+            run.adder_latency,
+            run.tiles
+        );
+        print_build(&run.build);
+        println!(
+            "{} cycles (bound {}), accumulation {} cycles, {} bucket additions, {} hazard \
+             stalls, adder utilization {:.3}",
+            run.cycles,
+            run.cycle_bound,
+            run.accum_cycles,
+            run.bucket_adds,
+            run.hazard_stalls,
+            run.adder_utilization
+        );
+        println!(
+            "simulated {} cycles in {:.2} s ({:.0} cycles/s)",
+            run.simulated_cycles,
+            run.wall_s,
+            run.cycles_per_s()
+        );
+        println!(
+            "result {}",
+            serde_json::to_string(&affine_json(&run.result)).expect("json")
+        );
+        for e in &run.stream_errors {
+            println!("STREAM ERROR: {e}");
+        }
+        if ok {
+            println!("PASS: the result matches arkworks");
+        } else {
+            println!(
+                "FAIL: expected {}",
+                serde_json::to_string(&affine_json(&run.expected)).expect("json")
+            );
+        }
+    }
+    note_trace(sim);
+    Ok(verdict(ok))
+}

@@ -1,0 +1,81 @@
+//! `synth`: a generated core through yosys (and nextpnr where the target places), with the
+//! serial I/O harness around it for iCE40, and its resource and timing report.
+
+use crate::error::{write_file, Failure, Outcome};
+use crate::options::TargetArgs;
+use crate::progress::Spinner;
+use crate::report::{pretty, print_synth_table, synth_report_json};
+use std::path::{Path, PathBuf};
+use zkhdl_hdl::GeneratedCore;
+use zkhdl_synth::{Report, Target};
+
+/// One synthesis of a generated core: Verilog written to the work folder, the serial I/O
+/// harness added for iCE40 (its package has 39 pins). `spinner` names the running tool.
+pub fn synthesize(
+    core: &GeneratedCore,
+    target: Target,
+    freq: f64,
+    dir: &Path,
+    spinner: &Spinner,
+) -> Result<Report, Failure> {
+    let files = core.write(dir)?;
+    let mut verilog = vec![files[0].clone()];
+    let mut top = core.manifest.top.clone();
+    if target == Target::Ice40Up5k {
+        let ports: Vec<zkhdl_synth::harness::HarnessPort> = core
+            .manifest
+            .ports
+            .iter()
+            .filter(|p| p.name != core.manifest.clock)
+            .map(|p| zkhdl_synth::harness::HarnessPort {
+                name: p.name.clone(),
+                width: p.width,
+                input: p.direction == zkhdl_hdl::Direction::Input,
+            })
+            .collect();
+        let wrapper = format!("{top}_serial");
+        let text =
+            zkhdl_synth::harness::serial_wrapper(&wrapper, &top, &core.manifest.clock, &ports);
+        let path = dir.join(format!("{wrapper}.v"));
+        write_file(&path, &text)?;
+        verilog.push(path);
+        top = wrapper;
+    }
+    spinner.note(&format!(
+        "zkhdl: synthesizing {} for {} (yosys{}; large cores take minutes, logs in {})",
+        core.manifest.top,
+        target.name(),
+        if target.places() { " + nextpnr" } else { "" },
+        dir.display()
+    ));
+    let name = core.manifest.top.clone();
+    Ok(zkhdl_synth::run_with(
+        target,
+        &top,
+        &verilog,
+        freq,
+        dir,
+        |step| spinner.step(format!("{name}: {}", step.name())),
+    )?)
+}
+
+/// Synthesizes `core` for --target and prints its report (a table, or JSON with --json).
+pub fn synth(core: &GeneratedCore, t: &TargetArgs) -> Outcome {
+    let (target, freq) = t.resolve()?;
+    let dir = t.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "build/synth/{}-{}",
+            core.manifest.core,
+            target.name()
+        ))
+    });
+    let spinner = Spinner::start(!t.json, format!("{}: synthesis", core.manifest.top));
+    let r = synthesize(core, target, freq, &dir, &spinner)?;
+    drop(spinner);
+    if t.json {
+        println!("{}", pretty(&synth_report_json(core, &r)));
+    } else {
+        print_synth_table(core, &r);
+    }
+    Ok(0)
+}

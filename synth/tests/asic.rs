@@ -1,0 +1,81 @@
+//! The ASIC estimate (OSU 0.18 um cells, OpenSTA). A small modadd runs by default; the
+//! BLS12-381 Fq modmul is opt-in (`cargo test -p zkhdl-synth --test asic -- --ignored
+//! --nocapture`; figures in results/asic.md).
+
+use num_bigint::BigUint;
+use std::path::PathBuf;
+use zkhdl_golden::field::FieldPreset;
+use zkhdl_hdl::modadd::ModAddConfig;
+use zkhdl_hdl::modmul::ModMulConfig;
+use zkhdl_hdl::tile::TileShape;
+use zkhdl_hdl::Core;
+use zkhdl_synth::asic::{self, AsicReport};
+
+fn estimate<C: Core>(cfg: &C, name: &str, period_ns: f64) -> AsicReport {
+    let dir = std::env::temp_dir().join(format!("zkhdl-asic-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let g = cfg.generate().unwrap();
+    let v: PathBuf = dir.join(format!("{}.v", g.manifest.top));
+    std::fs::write(&v, &g.verilog).unwrap();
+    let r = asic::run(&g.manifest.top, &g.manifest.clock, &[v], period_ns, &dir)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    println!("{name}: {}", serde_json::to_string(&r).unwrap());
+    r
+}
+
+#[test]
+fn modadd_small_prime_maps_and_times() {
+    let cfg = ModAddConfig::new(BigUint::from(0xfff1u32), "custom");
+    let r = estimate(&cfg, "modadd-fff1", 10.0);
+    // Ports are 64 bits wide (the smallest width class): two pipeline stages hold the raw
+    // sum (65 bits), the result (64), and the valid and op bits of both stages.
+    assert!(
+        r.flip_flops >= 64 + 2 && r.flip_flops <= 2 * 65 + 4,
+        "{} flip-flops",
+        r.flip_flops
+    );
+    assert!(r.cells > r.flip_flops);
+    let json = serde_json::to_value(&r).unwrap();
+    for key in [
+        "area_um2",
+        "cells",
+        "critical_path_ns",
+        "fmax_mhz",
+        "flip_flops",
+    ] {
+        assert!(json.get(key).is_some(), "no {key}");
+    }
+    // Every cell has a positive area in the library, so the sum exceeds the flip-flops' own.
+    assert!(r.area_um2 > 0.0 && r.area_um2 > r.flip_flops as f64 * 10.0);
+    // A 65-bit ripple comparison through 180 nm gates takes nanoseconds, not picoseconds or
+    // microseconds.
+    assert!(
+        r.critical_path_ns > 0.5 && r.critical_path_ns < 100.0,
+        "{} ns",
+        r.critical_path_ns
+    );
+    assert!((r.fmax_mhz * r.critical_path_ns - 1000.0).abs() < 1e-6);
+    // The critical path does not depend on the period it is timed against.
+    let again = estimate(&cfg, "modadd-fff1-slow", 40.0);
+    assert!((again.critical_path_ns - r.critical_path_ns).abs() < 0.01);
+    assert_eq!(again.cells, r.cells);
+}
+
+#[test]
+fn a_missing_library_is_named() {
+    let lib = std::path::Path::new("/nonexistent/osu018_stdcells.lib");
+    let e = asic::run_with_liberty(lib, "t", "clock", &[], 10.0, &std::env::temp_dir())
+        .unwrap_err();
+    assert!(e.to_string().contains("qflow-tech-osu018"), "{e}");
+}
+
+#[test]
+#[ignore]
+fn modmul_61_bit_and_bls12_381_fq() {
+    let mut m61 = ModMulConfig::new((BigUint::from(1u32) << 61u32) - 1u32, "custom");
+    m61.tile = TileShape::T26x17;
+    estimate(&m61, "modmul-m61", 10.0);
+    let fq = ModMulConfig::new(FieldPreset::Bls12381Fq.modulus(), "bls12-381-fq");
+    estimate(&fq, "modmul-bls12-381-fq", 10.0);
+}
