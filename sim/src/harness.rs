@@ -382,16 +382,10 @@ fn build_into(
     }
     let obj = dir.join("obj");
     let mut cmd = Command::new("verilator");
-    cmd.args([
-        "--cc",
-        &opts.verilator_opt,
-        "-Wno-fatal",
-        "--prefix",
-        "Vtop",
-    ])
-    .args(["--top-module", &design.top])
-    .arg("-Mdir")
-    .arg(&obj);
+    cmd.args(["--cc", &opts.verilator_opt, "--prefix", "Vtop"])
+        .args(["--top-module", &design.top])
+        .arg("-Mdir")
+        .arg(&obj);
     if opts.threads > 1 {
         cmd.args(["--threads", &opts.threads.to_string()]);
     }

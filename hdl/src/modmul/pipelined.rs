@@ -78,8 +78,8 @@ pub fn plan(
         levels_per_stage,
     );
     // 4. U = S / R < 2p; result = U - p unless that is negative.
-    //    Bits below k - 1 of S are zero by construction (S + E = 0 mod R) and its top bit
-    //    is 0 (U < 2p).
+    //    Of S's low half only bit k - 1 is read (the sign of the left-out E, above), and its
+    //    top bit is 0 (U < 2p).
     let u = nl.wire(
         "u",
         k + 1,
