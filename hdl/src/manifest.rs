@@ -3,14 +3,18 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Which way a port carries data, seen from the core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     Input,
     Output,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A port of a core's top module. The one port type of the workspace: the manifest lists
+/// these, `zkhdl-sim`'s harness and Icarus bench drive them, `zkhdl-synth`'s serial wrapper
+/// wraps them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PortSpec {
     pub name: String,
     pub direction: Direction,
@@ -59,6 +63,10 @@ impl PortSpec {
             width,
             description: description.into(),
         }
+    }
+
+    pub fn is_input(&self) -> bool {
+        self.direction == Direction::Input
     }
 
     pub fn output(name: &str, width: usize, description: &str) -> Self {

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 use thiserror::Error;
+pub use zkhdl_hdl::{Direction, PortSpec};
 
 /// Bumped whenever the shim or the build recipe changes, so old cache entries are not reused.
 const HARNESS_VERSION: &str = "zkhdl-harness-1";
@@ -93,23 +94,25 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PortDir {
-    Input,
-    Output,
+/// Little-endian `u32` words a port of `width` bits travels in.
+pub fn words_of(width: usize) -> usize {
+    width.div_ceil(32)
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Port {
-    pub name: String,
-    pub dir: PortDir,
-    pub width: usize,
-}
-
-impl Port {
-    fn words(&self) -> usize {
-        self.width.div_ceil(32)
-    }
+/// The ports as they enter the cache key. Written out field by field (not `Debug` of
+/// [`PortSpec`]) so the key does not depend on descriptions, and keeps the text of earlier
+/// harness versions: models cached before the port type was shared stay valid.
+fn ports_key(ports: &[PortSpec]) -> String {
+    let items: Vec<String> = ports
+        .iter()
+        .map(|p| {
+            format!(
+                "Port {{ name: {:?}, dir: {:?}, width: {} }}",
+                p.name, p.direction, p.width
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
 }
 
 /// What to verilate: Verilog sources (file name, text), the top module, its ports and clock.
@@ -117,7 +120,7 @@ impl Port {
 pub struct Design {
     pub top: String,
     pub sources: Vec<(String, String)>,
-    pub ports: Vec<Port>,
+    pub ports: Vec<PortSpec>,
     /// The clock input that [`Model::tick`] toggles.
     pub clock: String,
 }
@@ -281,8 +284,8 @@ pub fn build(design: &Design, opts: &BuildOptions) -> Result<(Model, BuildReport
         h.update([0]);
     }
     h.update(format!(
-        "{:?}|{}|{:?}|{}{}",
-        design.ports,
+        "{}|{}|{:?}|{}{}",
+        ports_key(&design.ports),
         opts.threads,
         opts.trace,
         opts.verilator_opt,
@@ -740,7 +743,7 @@ fn shim_source(design: &Design) -> String {
     );
     s.push_str("void zk_set(void* h, int idx, const uint32_t* w) {\n  Vtop* t = ((ZkSim*)h)->top;\n  switch (idx) {\n");
     for (i, p) in design.ports.iter().enumerate() {
-        if p.dir != PortDir::Input {
+        if p.direction != Direction::Input {
             continue;
         }
         let _ = write!(s, "  case {i}: ");
@@ -756,7 +759,7 @@ fn shim_source(design: &Design) -> String {
             let _ = writeln!(
                 s,
                 "for (int k = 0; k < {}; k++) t->{}[k] = w[k]; break;",
-                p.words(),
+                words_of(p.width),
                 p.name
             );
         }
@@ -776,7 +779,7 @@ fn shim_source(design: &Design) -> String {
             let _ = writeln!(
                 s,
                 "for (int k = 0; k < {}; k++) w[k] = t->{}[k]; break;",
-                p.words(),
+                words_of(p.width),
                 p.name
             );
         }
@@ -796,7 +799,7 @@ type TraceCloseFn = unsafe extern "C" fn(*mut c_void);
 
 /// A port handle for the hot loop: no name lookup per cycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PortId(usize);
+pub struct PortId(pub(crate) usize);
 
 /// A loaded cycle-accurate model. Inputs set between ticks are taken at the next rising edge;
 /// outputs read after [`Model::tick`] show the state after that edge.
@@ -810,7 +813,7 @@ pub struct Model {
     trace_open: TraceOpenFn,
     trace_close: TraceCloseFn,
     top: String,
-    ports: Vec<Port>,
+    ports: Vec<PortSpec>,
     index: HashMap<String, usize>,
     traced: Option<TraceFormat>,
     cycles: u64,
@@ -859,7 +862,7 @@ impl Model {
                     design
                         .ports
                         .iter()
-                        .map(Port::words)
+                        .map(|p| words_of(p.width))
                         .max()
                         .unwrap_or(1)
                         .max(2)
@@ -870,7 +873,7 @@ impl Model {
         }
     }
 
-    pub fn ports(&self) -> &[Port] {
+    pub fn ports(&self) -> &[PortSpec] {
         &self.ports
     }
 
@@ -899,9 +902,9 @@ impl Model {
         self.ports[id.0].width
     }
 
-    fn check_input(&self, id: PortId) -> Result<&Port, SimError> {
+    fn check_input(&self, id: PortId) -> Result<&PortSpec, SimError> {
         let p = &self.ports[id.0];
-        if p.dir != PortDir::Input {
+        if p.direction != Direction::Input {
             return Err(SimError::Direction {
                 port: p.name.clone(),
                 dir: "output",
@@ -915,7 +918,7 @@ impl Model {
     /// value has bits beyond the port's width.
     pub fn set_words(&mut self, id: PortId, words: &[u32]) -> Result<(), SimError> {
         let p = self.check_input(id)?;
-        let n = p.words();
+        let n = words_of(p.width);
         let bits = words
             .iter()
             .enumerate()
@@ -957,7 +960,7 @@ impl Model {
 
     /// Reads any port as little-endian u32 words (exactly `ceil(width / 32)` of them).
     pub fn get_words(&mut self, id: PortId) -> &[u32] {
-        let n = self.ports[id.0].words();
+        let n = words_of(self.ports[id.0].width);
         // SAFETY: the buffer holds at least `n` words, the shim writes exactly `n`.
         unsafe { (self.get)(self.handle, id.0 as c_int, self.words.as_mut_ptr()) };
         &self.words[..n]

@@ -1,8 +1,9 @@
 //! Driver for `modadd`: every pair goes through the core twice (add, then subtract), and every
 //! result is compared with the golden model, on Verilator or Icarus Verilog.
 
+use crate::driver::{compare, Stream};
 use crate::harness::{BuildReport, SimError};
-use crate::run::{stream, stream_iverilog, Mismatch, SimOptions, Stream, StreamResult};
+use crate::run::{fixed_latency_stream, run_stream, Backend, Mismatch, SimOptions};
 use num_bigint::BigUint;
 use zkhdl_golden::{to_hex, Field};
 use zkhdl_hdl::modadd::{self, ModAddConfig};
@@ -42,21 +43,22 @@ pub fn core_for(field: &Field) -> GeneratedCore {
         .expect("modadd supports every modulus the golden crate accepts")
 }
 
-fn stream_of<'a>(core: &'a GeneratedCore, pairs: &[(BigUint, BigUint)]) -> Stream<'a> {
-    let ops = [BigUint::from(0u32), BigUint::from(1u32)];
-    Stream {
-        core,
-        inputs: vec!["op", "a", "b"],
-        items: pairs
-            .iter()
-            .flat_map(|(a, b)| {
-                ops.iter()
-                    .map(move |op| vec![op.clone(), a.clone(), b.clone()])
-            })
-            .collect(),
-        outputs: vec!["out_op", "result"],
-        spacing: 1,
+/// The mapping: each pair as two input rows (`op` 0 then 1, `a`, `b`); each result row
+/// (`out_op`, `result`) expected to carry the op and `a + b` or `a - b` mod p.
+fn stream_of(
+    core: &GeneratedCore,
+    field: &Field,
+    pairs: &[(BigUint, BigUint)],
+) -> (Stream, Vec<Vec<BigUint>>) {
+    let (mut items, mut expected) = (vec![], vec![]);
+    for (a, b) in pairs {
+        for (op, r) in [(0u32, field.add(a, b)), (1, field.sub(a, b))] {
+            items.push(vec![BigUint::from(op), a.clone(), b.clone()]);
+            expected.push(vec![BigUint::from(op), r]);
+        }
     }
+    let s = fixed_latency_stream(core, &["op", "a", "b"], items, &["out_op", "result"]);
+    (s, expected)
 }
 
 /// Generates `modadd` for `field`, builds it (cached) and runs `pairs` through it in Verilator.
@@ -76,72 +78,65 @@ pub fn simulate_core(
     pairs: &[(BigUint, BigUint)],
     opts: &SimOptions,
 ) -> Result<ModAddRun, SimError> {
-    Ok(check(field, pairs, stream(&stream_of(core, pairs), opts)?))
+    simulate_on(Backend::Verilator, core, field, pairs, opts)
 }
 
-/// The same schedule through Icarus Verilog: an independent simulator of the same Verilog.
+/// The same stream through Icarus Verilog: an independent simulator of the same Verilog.
 pub fn simulate_iverilog(
     field: &Field,
     pairs: &[(BigUint, BigUint)],
     opts: &SimOptions,
 ) -> Result<ModAddRun, SimError> {
-    let core = core_for(field);
-    Ok(check(
-        field,
-        pairs,
-        stream_iverilog(&stream_of(&core, pairs), opts)?,
-    ))
+    simulate_on(Backend::Icarus, &core_for(field), field, pairs, opts)
 }
 
-/// Compares the results the core produced, in order, with the golden model.
-fn check(field: &Field, pairs: &[(BigUint, BigUint)], out: StreamResult) -> ModAddRun {
-    let total = 2 * pairs.len();
+/// Runs `pairs` through `core` on `backend` and compares every result with the golden model.
+pub fn simulate_on(
+    backend: Backend,
+    core: &GeneratedCore,
+    field: &Field,
+    pairs: &[(BigUint, BigUint)],
+    opts: &SimOptions,
+) -> Result<ModAddRun, SimError> {
+    let (s, expected) = stream_of(core, field, pairs);
+    let (out, build) = run_stream(core, &s, opts, backend)?;
+    let checked = compare(&expected, &out);
     let mut run = ModAddRun {
         sums: vec![],
         differences: vec![],
         mismatches: vec![],
-        stream_errors: vec![],
+        stream_errors: checked.stream_errors,
         cycles: out.cycles,
         latency: modadd::LATENCY,
         wall_s: out.wall_s,
-        build: out.build,
+        build,
     };
-    if out.rows.len() != total {
-        run.stream_errors.push(format!(
-            "expected {total} results (one per accepted input), got {}",
-            out.rows.len()
-        ));
-    }
-    for (k, (row, cycle)) in out.rows.iter().zip(&out.row_cycles).enumerate().take(total) {
-        let (i, is_sub) = (k / 2, k % 2 == 1);
-        let (o, r) = (row[0] == BigUint::from(1u32), row[1].clone());
-        if o != is_sub {
+    for &k in &checked.wrong {
+        let (row, want, cycle) = (&out.rows[k], &expected[k], out.row_cycles[k]);
+        let (x, y) = &pairs[k / 2];
+        if row[0] != want[0] {
             run.stream_errors.push(format!(
                 "result {k} (cycle {cycle}) carries op={} but input {k} had op={}",
-                o as u8, is_sub as u8
+                row[0], want[0]
             ));
         }
-        let (x, y) = &pairs[i];
-        let (expected, name) = if is_sub {
-            (field.sub(x, y), "sub")
-        } else {
-            (field.add(x, y), "add")
-        };
-        if r != expected {
+        if row[1] != want[1] {
             run.mismatches.push(Mismatch {
-                index: i,
-                operation: name.into(),
+                index: k / 2,
+                operation: if k % 2 == 1 { "sub" } else { "add" }.into(),
                 inputs: vec![to_hex(x), to_hex(y)],
-                expected: to_hex(&expected),
-                got: to_hex(&r),
-                cycle: *cycle,
+                expected: to_hex(&want[1]),
+                got: to_hex(&row[1]),
+                cycle,
             });
         }
-        if is_sub {
-            run.differences.push(r);
+    }
+    for (k, row) in out.rows.iter().take(expected.len()).enumerate() {
+        if k % 2 == 1 {
+            run.differences.push(row[1].clone());
         } else {
-            run.sums.push(r);
+            run.sums.push(row[1].clone());
         }
     }
-    run
+    Ok(run)
 }

@@ -1,9 +1,10 @@
 //! Driver for `modmul`: canonical pairs are converted into the Montgomery domain, multiplied by
-//! the core, converted back and compared with arkworks' canonical product. The raw Montgomery
-//! result is also checked against the golden Montgomery product.
+//! the core, and every raw result must be arkworks' product in the Montgomery domain (fully
+//! reduced); products are reported canonically.
 
+use crate::driver::{compare, Stream};
 use crate::harness::{BuildReport, SimError};
-use crate::run::{stream, stream_iverilog, Mismatch, SimOptions, Stream, StreamResult};
+use crate::run::{fixed_latency_stream, run_stream, Backend, Mismatch, SimOptions};
 use num_bigint::BigUint;
 use zkhdl_golden::{to_hex, Field};
 use zkhdl_hdl::modmul::ModMulConfig;
@@ -40,22 +41,26 @@ pub fn config_for(field: &Field) -> ModMulConfig {
     ModMulConfig::new(field.modulus().clone(), field.name())
 }
 
-fn stream_of<'a>(
-    core: &'a GeneratedCore,
+/// The mapping: each pair in the Montgomery domain (`a R`, `b R`); the expected `result` is
+/// arkworks' product in the Montgomery domain, `a b R mod p` (fully reduced).
+fn stream_of(
+    core: &GeneratedCore,
     field: &Field,
     k: usize,
     pairs: &[(BigUint, BigUint)],
-) -> Stream<'a> {
-    Stream {
-        core,
-        inputs: vec!["a", "b"],
-        items: pairs
-            .iter()
-            .map(|(a, b)| vec![field.to_montgomery(a, k), field.to_montgomery(b, k)])
-            .collect(),
-        outputs: vec!["result"],
-        spacing: core.manifest.initiation_interval,
-    }
+) -> (Stream, Vec<Vec<BigUint>>) {
+    let items = pairs
+        .iter()
+        .map(|(a, b)| vec![field.to_montgomery(a, k), field.to_montgomery(b, k)])
+        .collect();
+    let expected = pairs
+        .iter()
+        .map(|(a, b)| vec![field.to_montgomery(&field.mul(a, b), k)])
+        .collect();
+    (
+        fixed_latency_stream(core, &["a", "b"], items, &["result"]),
+        expected,
+    )
 }
 
 fn generate(cfg: &ModMulConfig) -> Result<GeneratedCore, SimError> {
@@ -81,84 +86,70 @@ pub fn simulate_core(
     pairs: &[(BigUint, BigUint)],
     opts: &SimOptions,
 ) -> Result<ModMulRun, SimError> {
-    let k = cfg.r_bits();
-    let out = stream(&stream_of(core, field, k, pairs), opts)?;
-    Ok(check(core, field, k, pairs, out))
+    simulate_on(Backend::Verilator, core, cfg, field, pairs, opts)
 }
 
-/// The same schedule through Icarus Verilog.
+/// The same stream through Icarus Verilog.
 pub fn simulate_iverilog(
     cfg: &ModMulConfig,
     field: &Field,
     pairs: &[(BigUint, BigUint)],
     opts: &SimOptions,
 ) -> Result<ModMulRun, SimError> {
-    let core = generate(cfg)?;
-    let k = cfg.r_bits();
-    let out = stream_iverilog(&stream_of(&core, field, k, pairs), opts)?;
-    Ok(check(&core, field, k, pairs, out))
+    simulate_on(Backend::Icarus, &generate(cfg)?, cfg, field, pairs, opts)
 }
 
-fn check(
+/// Runs `pairs` through `core` on `backend`; every raw Montgomery result must equal
+/// arkworks' product in the Montgomery domain.
+pub fn simulate_on(
+    backend: Backend,
     core: &GeneratedCore,
+    cfg: &ModMulConfig,
     field: &Field,
-    k: usize,
     pairs: &[(BigUint, BigUint)],
-    out: StreamResult,
-) -> ModMulRun {
+    opts: &SimOptions,
+) -> Result<ModMulRun, SimError> {
+    let k = cfg.r_bits();
+    let (s, expected) = stream_of(core, field, k, pairs);
+    let (out, build) = run_stream(core, &s, opts, backend)?;
+    let checked = compare(&expected, &out);
     let mut run = ModMulRun {
         products: vec![],
         mismatches: vec![],
-        stream_errors: vec![],
+        stream_errors: checked.stream_errors,
         cycles: out.cycles,
         latency: core.manifest.latency,
         initiation_interval: core.manifest.initiation_interval,
         tiles: core.manifest.tiles,
         r_bits: k,
         wall_s: out.wall_s,
-        build: out.build,
+        build,
     };
-    if out.rows.len() != pairs.len() {
-        run.stream_errors.push(format!(
-            "expected {} results (one per accepted input), got {}",
-            pairs.len(),
-            out.rows.len()
-        ));
+    for &i in &checked.wrong {
+        let ((a, b), raw) = (&pairs[i], &out.rows[i][0]);
+        // Reported canonically; a result that is not fully reduced is shown raw.
+        let got = if raw >= field.modulus() {
+            format!(
+                "{} (raw Montgomery result, not reduced below p)",
+                to_hex(raw)
+            )
+        } else {
+            to_hex(&field.from_montgomery(raw, k))
+        };
+        run.mismatches.push(Mismatch {
+            index: i,
+            operation: "mul".into(),
+            inputs: vec![to_hex(a), to_hex(b)],
+            expected: to_hex(&field.mul(a, b)),
+            got,
+            cycle: out.row_cycles[i],
+        });
     }
-    for (i, (row, cycle)) in out
+    run.products = out
         .rows
         .iter()
-        .zip(&out.row_cycles)
-        .enumerate()
         .take(pairs.len())
-    {
-        let (a, b) = &pairs[i];
-        let raw = &row[0];
-        // The contract in the Montgomery domain: fully reduced aR * bR * R^-1 = abR mod p.
-        let expected_raw =
-            field.montgomery_mul(&field.to_montgomery(a, k), &field.to_montgomery(b, k), k);
-        let product = field.from_montgomery(raw, k);
-        let expected = field.mul(a, b);
-        if raw != &expected_raw || product != expected {
-            // Reported canonically; a result that is not fully reduced is shown raw.
-            let got = if raw >= field.modulus() {
-                format!(
-                    "{} (raw Montgomery result, not reduced below p)",
-                    to_hex(raw)
-                )
-            } else {
-                to_hex(&product)
-            };
-            run.mismatches.push(Mismatch {
-                index: i,
-                operation: "mul".into(),
-                inputs: vec![to_hex(a), to_hex(b)],
-                expected: to_hex(&expected),
-                got,
-                cycle: *cycle,
-            });
-        }
-        run.products.push(product);
-    }
-    run
+        .map(|row| field.from_montgomery(&row[0], k))
+        .collect();
+    Ok(run)
 }

@@ -1,6 +1,7 @@
-//! Driver for `msm`: streams (point, scalar) pairs into the core through its valid/ready input,
-//! optionally with random idle cycles on the input and random backpressure on the output,
-//! takes the projective result, converts it to affine and compares it with arkworks' MSM.
+//! Driver for `msm`: maps (point, scalar) pairs to input rows for the generic valid/ready
+//! driver ([`crate::driver`]: random idle cycles on the input, random backpressure on the
+//! output), takes the projective result (or the buckets, with host aggregation), converts it to
+//! affine and compares it with arkworks' MSM.
 //!
 //! Checks besides the result:
 //! - the bucket additions the core reports equal the nonzero signed digits of the pairs that
@@ -9,11 +10,10 @@
 //! - a watchdog fails the run with the core's state if nothing moves for too long (no pair
 //!   taken, no addition issued, no change of phase).
 
-use crate::harness::{build, BuildReport, Model, PortId, SimError};
-use crate::run::{design_of, progress_bar, SimOptions, RESET_CYCLES};
+use crate::driver::{End, Pattern, Simulator, Stream, Watch};
+use crate::harness::{BuildReport, PortId, SimError};
+use crate::run::{design_of, progress_bar, Backend, Session, SimOptions};
 use num_bigint::BigUint;
-use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 use zkhdl_golden::pippenger::signed_digits;
 use zkhdl_golden::vectors::rng_from_seed;
 use zkhdl_golden::{Affine, Curve};
@@ -126,46 +126,60 @@ pub fn simulate(
     simulate_core(&core, cfg, curve, points, scalars, opts, drive)
 }
 
-/// The pairs as the core takes them: Montgomery coordinates, identity flag, scalar. An empty
-/// MSM is sent as one identity pair (the stream needs a pair to carry `in_last`).
-fn items(cfg: &MsmConfig, curve: &Curve, points: &[Affine], scalars: &[BigUint]) -> Vec<Item> {
+/// The input rows as the core takes them (`in_x`, `in_y` in the Montgomery domain, `in_inf`,
+/// `in_scalar`, `in_last`). An empty MSM is sent as one identity pair (the stream needs a pair
+/// to carry `in_last`).
+fn items(
+    cfg: &MsmConfig,
+    curve: &Curve,
+    points: &[Affine],
+    scalars: &[BigUint],
+) -> Vec<Vec<BigUint>> {
     let fq = curve.base_field();
     let k = cfg.adder.r_bits();
-    let mut v: Vec<Item> = points
+    let zero = BigUint::default;
+    let mut v: Vec<Vec<BigUint>> = points
         .iter()
         .zip(scalars)
         .map(|(p, s)| match p {
-            Affine::Infinity => Item {
-                x: vec![0],
-                y: vec![0],
-                inf: true,
-                scalar: s.to_u32_digits(),
-            },
-            Affine::Point { x, y } => Item {
-                x: fq.to_montgomery(x, k).to_u32_digits(),
-                y: fq.to_montgomery(y, k).to_u32_digits(),
-                inf: false,
-                scalar: s.to_u32_digits(),
-            },
+            Affine::Infinity => vec![zero(), zero(), BigUint::from(1u32), s.clone()],
+            Affine::Point { x, y } => vec![
+                fq.to_montgomery(x, k),
+                fq.to_montgomery(y, k),
+                zero(),
+                s.clone(),
+            ],
         })
         .collect();
     if v.is_empty() {
-        v.push(Item {
-            x: vec![0],
-            y: vec![0],
-            inf: true,
-            scalar: vec![0],
-        });
+        v.push(vec![zero(), zero(), BigUint::from(1u32), zero()]);
+    }
+    let n = v.len();
+    for (i, row) in v.iter_mut().enumerate() {
+        row.push(BigUint::from((i + 1 == n) as u32));
     }
     v
 }
 
-struct Item {
-    x: Vec<u32>,
-    y: Vec<u32>,
-    inf: bool,
-    scalar: Vec<u32>,
-}
+const INPUTS: [&str; 5] = ["in_x", "in_y", "in_inf", "in_scalar", "in_last"];
+/// Output columns: the projective coordinates, then window, bucket (0 for the MSM result) and
+/// `out_last`.
+const OUTPUTS: [&str; 6] = [
+    "out_x",
+    "out_y",
+    "out_z",
+    "out_window",
+    "out_bucket",
+    "out_last",
+];
+const STATS: [&str; 6] = [
+    "stat_cycles",
+    "stat_accum_cycles",
+    "stat_bucket_adds",
+    "stat_hazards",
+    "stat_stalls",
+    "stat_adds",
+];
 
 /// Runs one MSM through a given core.
 #[allow(clippy::too_many_arguments)]
@@ -184,55 +198,48 @@ pub fn simulate_core(
         .expect("one run per job"))
 }
 
-/// The ports the driver uses.
-struct Ports {
-    in_valid: PortId,
-    in_ready: PortId,
-    in_x: PortId,
-    in_y: PortId,
-    in_inf: PortId,
-    in_scalar: PortId,
-    in_last: PortId,
-    out_valid: PortId,
-    out_ready: PortId,
-    out: [PortId; 3],
-    out_last: PortId,
-    out_window: PortId,
-    out_bucket: PortId,
+/// What the stream driver does not see: the statistics ports (read when the last output is
+/// taken), and the additions issued and the phase (the watchdog's notion of progress).
+struct Monitor {
     stats: Vec<PortId>,
     state: PortId,
+    /// The statistics at the last output.
+    at_last: Option<Vec<u64>>,
+    adds: u64,
+    phase: u64,
 }
 
-impl Ports {
-    fn of(m: &Model) -> Result<Self, SimError> {
-        let stats = [
-            "stat_cycles",
-            "stat_accum_cycles",
-            "stat_bucket_adds",
-            "stat_hazards",
-            "stat_stalls",
-            "stat_adds",
-        ]
-        .iter()
-        .map(|n| m.port(n))
-        .collect::<Result<Vec<_>, _>>()?;
-        Ok(Ports {
-            in_valid: m.port("in_valid")?,
-            in_ready: m.port("in_ready")?,
-            in_x: m.port("in_x")?,
-            in_y: m.port("in_y")?,
-            in_inf: m.port("in_inf")?,
-            in_scalar: m.port("in_scalar")?,
-            in_last: m.port("in_last")?,
-            out_valid: m.port("out_valid")?,
-            out_ready: m.port("out_ready")?,
-            out: [m.port("out_x")?, m.port("out_y")?, m.port("out_z")?],
-            out_last: m.port("out_last")?,
-            out_window: m.port("out_window")?,
-            out_bucket: m.port("out_bucket")?,
-            stats,
-            state: m.port("state")?,
-        })
+impl<S: Simulator + ?Sized> Watch<S> for Monitor {
+    fn taken(&mut self, sim: &mut S, row: &[BigUint]) -> Result<(), SimError> {
+        if row[5].bit(0) {
+            self.at_last = Some(
+                self.stats
+                    .iter()
+                    .map(|p| sim.get_u64(*p))
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+        }
+        Ok(())
+    }
+
+    fn moved(&mut self, sim: &mut S) -> Result<bool, SimError> {
+        let adds = sim.get_u64(self.stats[5])?;
+        let phase = sim.get_u64(self.state)?;
+        let moved = (adds, phase) != (self.adds, self.phase);
+        (self.adds, self.phase) = (adds, phase);
+        Ok(moved)
+    }
+
+    fn stalled(&mut self, sim: &mut S, limit: u64, taken: usize, n: usize) -> Option<SimError> {
+        Some(SimError::Watchdog(format!(
+            "no progress for {limit} cycles (cycle {}): core state {} ({}), {taken} of {n} \
+             pairs taken, {} additions issued; a slow but live run needs a larger --watchdog, \
+             a hang shows in a --trace FILE waveform",
+            sim.cycles(),
+            self.phase,
+            STATE_NAMES.get(self.phase as usize).unwrap_or(&"unknown"),
+            self.adds,
+        )))
     }
 }
 
@@ -264,32 +271,72 @@ pub fn simulate_batch(
         // The controller and the adder's pipeline, not the 5,000 tiles below them.
         bopts.trace_depth = Some(TRACE_DEPTH);
     }
-    let (mut m, report) = build(&design_of(core), &bopts)?;
-    if let Some(t) = &opts.trace {
-        m.trace_on(t)?;
-    }
-    let ports = Ports::of(&m)?;
-    m.set_bool(ports.in_valid, false)?;
-    m.set_bool(ports.out_ready, false)?;
-    m.reset(&core.manifest.reset, RESET_CYCLES)?;
-    let mut rng = rng_from_seed(drive.seed ^ 0x6d73_6d00);
+    let mut session = Session::start(&design_of(core), Backend::Verilator, opts, Some(bopts))?;
+    let report = session.report();
+    session.reset(&core.manifest.reset)?;
+    let sim = session.sim();
+    let mut monitor = Monitor {
+        stats: STATS
+            .iter()
+            .map(|n| sim.port(n))
+            .collect::<Result<Vec<_>, _>>()?,
+        state: sim.port("state")?,
+        at_last: None,
+        adds: u64::MAX,
+        phase: u64::MAX,
+    };
+    let mut pattern = Pattern {
+        in_idle: drive.in_idle,
+        max_idle_run: None,
+        out_idle: drive.out_idle,
+        rng: rng_from_seed(drive.seed ^ 0x6d73_6d00),
+    };
+    let latency = core.manifest.latency as u64;
+    let nb = (cfg.windows() * cfg.buckets()) as u64;
+    let watchdog = drive.watchdog.unwrap_or(2 * nb + 16 * (latency + 4) + 1024);
     let mut runs = Vec::with_capacity(jobs.len());
     for (points, scalars) in jobs {
-        let start = m.cycles();
-        let t = std::time::Instant::now();
-        let outcome = drive_one(
-            &mut m, &ports, core, cfg, curve, points, scalars, opts, drive, &mut rng,
-        );
-        let outcome = match outcome {
-            Ok(o) => o,
+        let rows = items(cfg, curve, points, scalars);
+        let n = rows.len();
+        let mut stream = Stream::new(&INPUTS, rows, &OUTPUTS, End::OnFlag("out_last".into()));
+        stream.watchdog = Some(watchdog);
+        let pb = progress_bar(opts.progress && n > 2000, n as u64, "msm pairs");
+        (monitor.at_last, monitor.adds, monitor.phase) = (None, u64::MAX, u64::MAX);
+        let driven = crate::driver::drive(session.sim(), &stream, &mut pattern, &mut monitor, &pb);
+        pb.finish_and_clear();
+        let driven = match driven {
+            Ok(d) => d,
             Err(e) => {
                 if opts.trace.is_some() {
-                    m.trace_off();
+                    session.finish();
                 }
                 return Err(e);
             }
         };
-        let wall_s = t.elapsed().as_secs_f64();
+        let mut stream_errors = driven.stream_errors;
+        if driven.inputs_taken != n {
+            stream_errors.push(format!(
+                "the core gave its result after taking {} of {n} pairs",
+                driven.inputs_taken
+            ));
+        }
+        let outcome = Outcome {
+            outputs: driven
+                .rows
+                .into_iter()
+                .map(|mut r| {
+                    let window = r[3].iter_u64_digits().next().unwrap_or(0);
+                    let bucket = r[4].iter_u64_digits().next().unwrap_or(0);
+                    r.truncate(3);
+                    (window, bucket, r)
+                })
+                .collect(),
+            stats: monitor
+                .at_last
+                .take()
+                .expect("the run ends on the last output, which reads the statistics"),
+            stream_errors,
+        };
         runs.push(finish(
             core,
             cfg,
@@ -297,13 +344,13 @@ pub fn simulate_batch(
             points,
             scalars,
             outcome,
-            m.cycles() - start,
-            wall_s,
-            Some(report.clone()),
+            driven.cycles,
+            driven.wall_s,
+            report.clone(),
         ));
     }
     if opts.trace.is_some() {
-        m.trace_off();
+        session.finish();
     }
     Ok(runs)
 }
@@ -313,118 +360,6 @@ struct Outcome {
     outputs: Vec<Output>,
     stats: Vec<u64>,
     stream_errors: Vec<String>,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn drive_one(
-    m: &mut Model,
-    ports: &Ports,
-    core: &GeneratedCore,
-    cfg: &MsmConfig,
-    curve: &Curve,
-    points: &[Affine],
-    scalars: &[BigUint],
-    opts: &SimOptions,
-    drive: &Drive,
-    rng: &mut ChaCha8Rng,
-) -> Result<Outcome, SimError> {
-    let latency = core.manifest.latency as u64;
-    let nb = (cfg.windows() * cfg.buckets()) as u64;
-    let watchdog = drive.watchdog.unwrap_or(2 * nb + 16 * (latency + 4) + 1024);
-    let items = items(cfg, curve, points, scalars);
-    let n = items.len();
-    let pb = progress_bar(opts.progress && n > 2000, n as u64, "msm pairs");
-    let mut next = 0usize;
-    let mut offering = false;
-    let mut held: Option<Vec<BigUint>> = None;
-    let mut stream_errors = vec![];
-    let mut outputs = vec![];
-    let mut last_progress = m.cycles();
-    let mut last_adds = u64::MAX;
-    let mut last_state = u64::MAX;
-    let stats = loop {
-        if next < n && !offering {
-            offering = !(drive.in_idle > 0.0 && rng.gen_bool(drive.in_idle.clamp(0.0, 0.95)));
-            if offering {
-                let it = &items[next];
-                m.set_words(ports.in_x, &it.x)?;
-                m.set_words(ports.in_y, &it.y)?;
-                m.set_bool(ports.in_inf, it.inf)?;
-                m.set_words(ports.in_scalar, &it.scalar)?;
-                m.set_bool(ports.in_last, next + 1 == n)?;
-            }
-        }
-        m.set_bool(ports.in_valid, offering)?;
-        let ready = !(drive.out_idle > 0.0 && rng.gen_bool(drive.out_idle.clamp(0.0, 0.95)));
-        m.set_bool(ports.out_ready, ready)?;
-        let accepted = offering && m.get_bool(ports.in_ready);
-        let mut done = None;
-        if m.get_bool(ports.out_valid) {
-            let now: Vec<BigUint> = ports.out.iter().map(|p| m.get_biguint(*p)).collect();
-            match &held {
-                Some(h) if *h != now => stream_errors
-                    .push("an output changed while out_valid waited for out_ready".into()),
-                Some(_) => {}
-                None => held = Some(now.clone()),
-            }
-            if ready {
-                held = None;
-                let window = m.get_u64(ports.out_window)?;
-                let bucket = m.get_u64(ports.out_bucket)?;
-                outputs.push((window, bucket, now));
-                last_progress = m.cycles();
-                if m.get_bool(ports.out_last) {
-                    done = Some(
-                        ports
-                            .stats
-                            .iter()
-                            .map(|p| m.get_u64(*p))
-                            .collect::<Result<Vec<_>, _>>()?,
-                    );
-                }
-            }
-        }
-        m.tick();
-        if accepted {
-            next += 1;
-            offering = false;
-            last_progress = m.cycles();
-            if next.is_multiple_of(256) {
-                pb.set_position(next as u64);
-            }
-        }
-        if let Some(stats) = done {
-            break stats;
-        }
-        let adds = m.get_u64(ports.stats[5])?;
-        let st = m.get_u64(ports.state)?;
-        if adds != last_adds || st != last_state {
-            last_adds = adds;
-            last_state = st;
-            last_progress = m.cycles();
-        }
-        if m.cycles() - last_progress > watchdog {
-            pb.finish_and_clear();
-            return Err(SimError::Watchdog(format!(
-                "no progress for {watchdog} cycles (cycle {}): core state {st} ({}), {next} of \
-                 {n} pairs taken, {adds} additions issued; a slow but live run needs a larger \
-                 --watchdog, a hang shows in a --trace FILE waveform",
-                m.cycles(),
-                STATE_NAMES.get(st as usize).unwrap_or(&"unknown")
-            )));
-        }
-    };
-    pb.finish_and_clear();
-    if next != n {
-        stream_errors.push(format!(
-            "the core gave its result after taking {next} of {n} pairs"
-        ));
-    }
-    Ok(Outcome {
-        outputs,
-        stats,
-        stream_errors,
-    })
 }
 
 /// Converts the outputs to the result (aggregating host-side buckets with arkworks) and

@@ -3,8 +3,9 @@
 //! model of the same formula (`zkhdl_golden::rcb`, so a wrong stage shows as a wrong
 //! coordinate), and as a point against arkworks' own addition of the affine inputs.
 
+use crate::driver::{compare, Stream};
 use crate::harness::{BuildReport, SimError};
-use crate::run::{stream, stream_iverilog, Mismatch, SimOptions, Stream, StreamResult};
+use crate::run::{fixed_latency_stream, run_stream, Backend, Mismatch, SimOptions};
 use num_bigint::BigUint;
 use zkhdl_golden::rcb::{self, Projective};
 use zkhdl_golden::{to_hex, Affine, Curve};
@@ -59,10 +60,7 @@ pub fn simulate(
     pairs: &[(Projective, Projective)],
     opts: &SimOptions,
 ) -> Result<PointAddRun, SimError> {
-    let core = cfg
-        .generate()
-        .map_err(|e| SimError::Config(e.to_string()))?;
-    simulate_core(&core, cfg, curve, pairs, opts)
+    simulate_on(Backend::Verilator, &generate(cfg)?, cfg, curve, pairs, opts)
 }
 
 /// Runs `pairs` through a given core (tests pass deliberately broken ones).
@@ -73,11 +71,10 @@ pub fn simulate_core(
     pairs: &[(Projective, Projective)],
     opts: &SimOptions,
 ) -> Result<PointAddRun, SimError> {
-    let out = stream(&stream_of(core, cfg, curve, pairs), opts)?;
-    Ok(check(core, curve, cfg.r_bits(), pairs, out))
+    simulate_on(Backend::Verilator, core, cfg, curve, pairs, opts)
 }
 
-/// The same schedule through Icarus Verilog: an independent simulator of the same Verilog
+/// The same stream through Icarus Verilog: an independent simulator of the same Verilog
 /// (slow at 5,000 tiles: keep it to a few pairs).
 pub fn simulate_iverilog(
     cfg: &PointAddConfig,
@@ -85,77 +82,85 @@ pub fn simulate_iverilog(
     pairs: &[(Projective, Projective)],
     opts: &SimOptions,
 ) -> Result<PointAddRun, SimError> {
-    let core = cfg
-        .generate()
-        .map_err(|e| SimError::Config(e.to_string()))?;
-    let out = stream_iverilog(&stream_of(&core, cfg, curve, pairs), opts)?;
-    Ok(check(&core, curve, cfg.r_bits(), pairs, out))
+    simulate_on(Backend::Icarus, &generate(cfg)?, cfg, curve, pairs, opts)
 }
 
-fn stream_of<'a>(
-    core: &'a GeneratedCore,
+fn generate(cfg: &PointAddConfig) -> Result<GeneratedCore, SimError> {
+    cfg.generate().map_err(|e| SimError::Config(e.to_string()))
+}
+
+/// The mapping: both points' coordinates in the Montgomery domain; the expected result is the
+/// formula's projective triple (the software model), in the Montgomery domain.
+fn stream_of(
+    core: &GeneratedCore,
     cfg: &PointAddConfig,
     curve: &Curve,
     pairs: &[(Projective, Projective)],
-) -> Stream<'a> {
+) -> (Stream, Vec<Vec<BigUint>>) {
     let fq = curve.base_field();
     let k = cfg.r_bits();
     let mont = |v: &BigUint| fq.to_montgomery(v, k);
-    Stream {
+    let items = pairs
+        .iter()
+        .map(|(p, q)| {
+            [&p.x, &p.y, &p.z, &q.x, &q.y, &q.z]
+                .into_iter()
+                .map(mont)
+                .collect()
+        })
+        .collect();
+    let expected = pairs
+        .iter()
+        .map(|(p, q)| {
+            let r = rcb::add(curve, p, q);
+            [&r.x, &r.y, &r.z].into_iter().map(mont).collect()
+        })
+        .collect();
+    let s = fixed_latency_stream(
         core,
-        inputs: vec!["x1", "y1", "z1", "x2", "y2", "z2"],
-        items: pairs
-            .iter()
-            .map(|(p, q)| {
-                [&p.x, &p.y, &p.z, &q.x, &q.y, &q.z]
-                    .into_iter()
-                    .map(mont)
-                    .collect()
-            })
-            .collect(),
-        outputs: vec!["x3", "y3", "z3"],
-        spacing: 1,
-    }
+        &["x1", "y1", "z1", "x2", "y2", "z2"],
+        items,
+        &["x3", "y3", "z3"],
+    );
+    (s, expected)
 }
 
-fn check(
+/// Adds `pairs` on `backend`. Each result must be the formula's triple bit for bit, and as a
+/// point arkworks' sum of the affine inputs.
+pub fn simulate_on(
+    backend: Backend,
     core: &GeneratedCore,
+    cfg: &PointAddConfig,
     curve: &Curve,
-    k: usize,
     pairs: &[(Projective, Projective)],
-    out: StreamResult,
-) -> PointAddRun {
+    opts: &SimOptions,
+) -> Result<PointAddRun, SimError> {
     let fq = curve.base_field();
+    let k = cfg.r_bits();
+    let (s, expected_rows) = stream_of(core, cfg, curve, pairs);
+    let (out, build) = run_stream(core, &s, opts, backend)?;
+    let checked = compare(&expected_rows, &out);
     let mut run = PointAddRun {
         results: vec![],
         mismatches: vec![],
-        stream_errors: vec![],
+        stream_errors: checked.stream_errors.clone(),
         cycles: out.cycles,
         latency: core.manifest.latency,
         tiles: core.manifest.tiles,
         wall_s: out.wall_s,
-        build: out.build,
+        build,
     };
-    if out.rows.len() != pairs.len() {
-        run.stream_errors.push(format!(
-            "expected {} results (one per accepted input), got {}",
-            pairs.len(),
-            out.rows.len()
-        ));
-    }
     for (i, (row, cycle)) in out.rows.iter().zip(&out.row_cycles).enumerate() {
         let Some((p, q)) = pairs.get(i) else { break };
-        let raw_ok = row.iter().all(|v| v < fq.modulus());
         let got = Projective {
             x: fq.from_montgomery(&row[0], k),
             y: fq.from_montgomery(&row[1], k),
             z: fq.from_montgomery(&row[2], k),
         };
-        let model = rcb::add(curve, p, q);
         let expected = curve.add(&p.to_affine(curve), &q.to_affine(curve));
         let got_affine = got.to_affine(curve);
-        if !raw_ok || got != model || got_affine != expected {
-            let what = if !raw_ok {
+        if checked.is_wrong(i) || got_affine != expected {
+            let what = if row.iter().any(|v| v >= fq.modulus()) {
                 " (a coordinate is not reduced below p)"
             } else if got_affine == expected {
                 " (the right point, but not the projective triple of the formula)"
@@ -166,12 +171,16 @@ fn check(
                 index: i,
                 operation: "add".into(),
                 inputs: vec![projective_text(p), projective_text(q)],
-                expected: format!("{} = {}", affine_text(&expected), projective_text(&model)),
+                expected: format!(
+                    "{} = {}",
+                    affine_text(&expected),
+                    projective_text(&rcb::add(curve, p, q))
+                ),
                 got: format!("{}{what}", projective_text(&got)),
                 cycle: *cycle,
             });
         }
         run.results.push(got_affine);
     }
-    run
+    Ok(run)
 }

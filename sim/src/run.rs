@@ -1,14 +1,16 @@
-//! What every core driver shares: options, mismatch records, progress display.
+//! What every core driver shares: options, mismatch records, progress display, and running a
+//! stream through a generated core on either simulator.
 
-use crate::harness::{build, BuildOptions, BuildReport, Design, PortDir, SimError, TraceFormat};
+use crate::driver::{drive, Driven, End, NoWatch, Pattern, Simulator, Stream};
+use crate::harness::{build, BuildOptions, BuildReport, Design, Model, SimError, TraceFormat};
+use crate::iverilog::Icarus;
 use indicatif::{ProgressBar, ProgressStyle};
 use num_bigint::BigUint;
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use zkhdl_hdl::{Direction, GeneratedCore};
+use zkhdl_hdl::GeneratedCore;
 
 /// Options of one simulation run.
 #[derive(Clone, Debug, Default)]
@@ -42,17 +44,11 @@ pub struct Gaps {
 }
 
 impl Gaps {
+    /// Idle cycles in a row at most, before an input is offered.
+    pub const MAX_IDLE_RUN: u64 = 64;
+
     pub fn rng(&self) -> ChaCha8Rng {
         zkhdl_golden::vectors::rng_from_seed(self.seed ^ 0x6761_7073)
-    }
-
-    /// Idle cycles before the next input.
-    pub fn idle_cycles(&self, rng: &mut ChaCha8Rng) -> u64 {
-        let mut n = 0;
-        while n < 64 && rng.gen_bool(self.idle_probability.clamp(0.0, 0.95)) {
-            n += 1;
-        }
-        n
     }
 }
 
@@ -74,19 +70,7 @@ pub fn design_of(core: &GeneratedCore) -> Design {
     Design {
         top: core.manifest.top.clone(),
         sources: vec![(core.manifest.files[0].clone(), core.verilog.clone())],
-        ports: core
-            .manifest
-            .ports
-            .iter()
-            .map(|p| crate::Port {
-                name: p.name.clone(),
-                dir: match p.direction {
-                    Direction::Input => PortDir::Input,
-                    Direction::Output => PortDir::Output,
-                },
-                width: p.width,
-            })
-            .collect(),
+        ports: core.manifest.ports.clone(),
         clock: core.manifest.clock.clone(),
     }
 }
@@ -106,176 +90,155 @@ pub fn progress_bar(show: bool, n: u64, what: &str) -> ProgressBar {
     pb
 }
 
-/// A stream of independent operations through a valid-only core (`in_valid` / `out_valid`,
-/// no backpressure): what every field-arithmetic driver does.
-pub struct Stream<'a> {
-    pub core: &'a GeneratedCore,
-    /// Data input ports, besides `in_valid`.
-    pub inputs: Vec<&'a str>,
-    /// One row per operation: a value for each of `inputs`.
-    pub items: Vec<Vec<BigUint>>,
-    /// Ports read on every cycle with `out_valid` high.
-    pub outputs: Vec<&'a str>,
-    /// Cycles from one input to the next at the fastest (the initiation interval).
-    pub spacing: usize,
-}
-
-/// What came out: one row per `out_valid` cycle, in order.
-pub struct StreamResult {
-    pub rows: Vec<Vec<BigUint>>,
-    /// The cycle (after reset) each row appeared at.
-    pub row_cycles: Vec<u64>,
-    pub cycles: u64,
-    pub wall_s: f64,
-    pub build: Option<BuildReport>,
+/// Which simulator runs a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Our Verilator harness (cached build).
+    Verilator,
+    /// Icarus Verilog, interactively: an independent simulator of the same Verilog.
+    Icarus,
 }
 
 /// Cycles `reset` is held high before the first input.
 pub const RESET_CYCLES: u64 = 2;
 
-/// On each cycle after reset: the item presented, or idle.
-fn schedule(s: &Stream, opts: &SimOptions) -> Vec<Option<usize>> {
-    let mut gap = opts.gaps.as_ref().map(|g| (g.clone(), g.rng()));
-    let mut plan = Vec::with_capacity(s.items.len() * s.spacing.max(1));
-    for i in 0..s.items.len() {
-        if let Some((g, rng)) = gap.as_mut() {
-            plan.extend(std::iter::repeat_n(None, g.idle_cycles(rng) as usize));
-        }
-        plan.push(Some(i));
-        plan.extend(std::iter::repeat_n(None, s.spacing.max(1) - 1));
-    }
-    // Drain the pipeline, and a few cycles more to catch duplicated results.
-    plan.extend(std::iter::repeat_n(None, s.core.manifest.latency + 4));
-    plan
+/// A stream through a valid-only, fixed-latency core: one row per `initiation_interval`
+/// cycles at the fastest, ending `latency + 4` cycles after the last row (the extra cycles
+/// catch duplicated results).
+pub fn fixed_latency_stream(
+    core: &GeneratedCore,
+    inputs: &[&str],
+    items: Vec<Vec<BigUint>>,
+    outputs: &[&str],
+) -> Stream {
+    let mut s = Stream::new(
+        inputs,
+        items,
+        outputs,
+        End::AfterInputs(core.manifest.latency as u64 + 4),
+    );
+    s.spacing = core.manifest.initiation_interval.max(1);
+    s
 }
 
-/// Runs the stream in Verilator (cached build).
-pub fn stream(s: &Stream, opts: &SimOptions) -> Result<StreamResult, SimError> {
-    let (mut m, report) = build(&design_of(s.core), &opts.build_options())?;
-    if let Some(t) = &opts.trace {
-        m.trace_on(t)?;
+/// The handshake pattern `--gaps` asks for (none: every cycle busy).
+pub fn pattern_of(opts: &SimOptions) -> Pattern {
+    match &opts.gaps {
+        Some(g) => Pattern {
+            in_idle: g.idle_probability,
+            max_idle_run: Some(Gaps::MAX_IDLE_RUN),
+            out_idle: 0.0,
+            rng: g.rng(),
+        },
+        None => Pattern::steady(),
     }
-    let in_valid = m.port("in_valid")?;
-    let out_valid = m.port("out_valid")?;
-    let ins = s
-        .inputs
-        .iter()
-        .map(|n| m.port(n))
-        .collect::<Result<Vec<_>, _>>()?;
-    let outs = s
-        .outputs
-        .iter()
-        .map(|n| m.port(n))
-        .collect::<Result<Vec<_>, _>>()?;
-    m.reset(&s.core.manifest.reset, RESET_CYCLES)?;
-    // Operands as words once, so the loop measures the simulator, not bignum conversion.
-    let words: Vec<Vec<Vec<u32>>> = s
-        .items
-        .iter()
-        .map(|row| row.iter().map(|v| v.to_u32_digits()).collect())
-        .collect();
-    let plan = schedule(s, opts);
-    let pb = progress_bar(
-        opts.progress && plan.len() > 50_000,
-        plan.len() as u64,
-        &s.core.manifest.core,
-    );
-    let mut rows = Vec::with_capacity(s.items.len());
-    let mut row_cycles = Vec::with_capacity(s.items.len());
-    let start = m.cycles();
-    let t = std::time::Instant::now();
-    for (c, slot) in plan.iter().enumerate() {
-        match slot {
-            Some(i) => {
-                for (p, w) in ins.iter().zip(&words[*i]) {
-                    m.set_words(*p, w)?;
+}
+
+/// A simulator ready to drive: built (Verilator, with the trace opened when asked) or compiled
+/// (Icarus), not yet reset.
+pub enum Session {
+    Verilator(Model, BuildReport),
+    Icarus(Icarus),
+}
+
+impl Session {
+    /// Starts `design` on `backend`. `build` overrides the build options of `opts` (the MSM
+    /// limits the trace depth).
+    pub fn start(
+        design: &Design,
+        backend: Backend,
+        opts: &SimOptions,
+        build_opts: Option<BuildOptions>,
+    ) -> Result<Self, SimError> {
+        match backend {
+            Backend::Verilator => {
+                let bopts = build_opts.unwrap_or_else(|| opts.build_options());
+                let (mut m, report) = build(design, &bopts)?;
+                if let Some(t) = &opts.trace {
+                    m.trace_on(t)?;
                 }
-                m.set_bool(in_valid, true)?;
+                Ok(Session::Verilator(m, report))
             }
-            None => m.set_bool(in_valid, false)?,
-        }
-        m.tick();
-        if m.get_bool(out_valid) {
-            rows.push(outs.iter().map(|p| m.get_biguint(*p)).collect());
-            row_cycles.push(m.cycles() - start);
-        }
-        if c % 8192 == 0 {
-            pb.set_position(c as u64);
+            Backend::Icarus => Ok(Session::Icarus(Icarus::start(
+                design,
+                &opts.build.cache_dir,
+            )?)),
         }
     }
-    let wall_s = t.elapsed().as_secs_f64();
+
+    pub fn sim(&mut self) -> &mut dyn Simulator {
+        match self {
+            Session::Verilator(m, _) => m,
+            Session::Icarus(i) => i,
+        }
+    }
+
+    /// The Verilator build report (`None` for Icarus, which has no build cache).
+    pub fn report(&self) -> Option<BuildReport> {
+        match self {
+            Session::Verilator(_, r) => Some(r.clone()),
+            Session::Icarus(_) => None,
+        }
+    }
+
+    /// Holds the handshake inputs low and `reset` high for [`RESET_CYCLES`].
+    pub fn reset(&mut self, reset: &str) -> Result<(), SimError> {
+        let sim = self.sim();
+        for name in ["in_valid", "out_ready"] {
+            if let Ok(p) = sim.port(name) {
+                sim.set_bool(p, false)?;
+            }
+        }
+        sim.reset(reset, RESET_CYCLES)
+    }
+
+    /// Closes the waveform, if one is open.
+    pub fn finish(&mut self) {
+        if let Session::Verilator(m, _) = self {
+            m.trace_off();
+        }
+    }
+}
+
+/// Runs `s` through `design` on `backend` after a reset of `reset`, with the handshake
+/// pattern `pat`; returns what came out and the build report. `label` names the progress bar.
+pub fn run_design(
+    design: &Design,
+    reset: &str,
+    s: &Stream,
+    pat: &mut Pattern,
+    backend: Backend,
+    opts: &SimOptions,
+    label: &str,
+) -> Result<(Driven, Option<BuildReport>), SimError> {
+    let mut session = Session::start(design, backend, opts, None)?;
+    session.reset(reset)?;
+    let n = s.items.len() as u64;
+    let pb = progress_bar(opts.progress && n > 2000, n, label);
+    let out = drive(session.sim(), s, pat, &mut NoWatch, &pb);
     pb.finish_and_clear();
     if opts.trace.is_some() {
-        m.trace_off();
+        session.finish();
     }
-    Ok(StreamResult {
-        rows,
-        row_cycles,
-        cycles: m.cycles() - start,
-        wall_s,
-        build: Some(report),
-    })
+    Ok((out?, session.report()))
 }
 
-/// Runs the same schedule through Icarus Verilog.
-pub fn stream_iverilog(s: &Stream, opts: &SimOptions) -> Result<StreamResult, SimError> {
-    let design = design_of(s.core);
-    let plan = schedule(s, opts);
-    let zero = BigUint::default();
-    // Bench inputs are every input but the clock, in manifest order.
-    let order: Vec<&str> = design
-        .ports
-        .iter()
-        .filter(|p| p.dir == PortDir::Input && p.name != design.clock)
-        .map(|p| p.name.as_str())
-        .collect();
-    let reset = s.core.manifest.reset.as_str();
-    let row = |reset_on: bool, item: Option<usize>| -> Vec<BigUint> {
-        order
-            .iter()
-            .map(|&name| {
-                if name == reset {
-                    BigUint::from(reset_on as u32)
-                } else if name == "in_valid" {
-                    BigUint::from(item.is_some() as u32)
-                } else {
-                    match (item, s.inputs.iter().position(|n| *n == name)) {
-                        (Some(i), Some(k)) => s.items[i][k].clone(),
-                        _ => zero.clone(),
-                    }
-                }
-            })
-            .collect()
-    };
-    let mut stimulus: Vec<Vec<BigUint>> = (0..RESET_CYCLES).map(|_| row(true, None)).collect();
-    stimulus.extend(plan.iter().map(|slot| row(false, *slot)));
-    let t = std::time::Instant::now();
-    let out = crate::iverilog::run_batch(&design, &stimulus, &opts.build.cache_dir)?;
-    let wall_s = t.elapsed().as_secs_f64();
-    let names: Vec<&str> = design
-        .ports
-        .iter()
-        .filter(|p| p.dir == PortDir::Output)
-        .map(|p| p.name.as_str())
-        .collect();
-    let idx = |n: &str| names.iter().position(|x| *x == n).expect("output port");
-    let (v, sel): (usize, Vec<usize>) =
-        (idx("out_valid"), s.outputs.iter().map(|n| idx(n)).collect());
-    let mut rows = vec![];
-    let mut row_cycles = vec![];
-    for (c, o) in out.iter().enumerate().skip(RESET_CYCLES as usize) {
-        if o[v] == BigUint::from(1u32) {
-            rows.push(sel.iter().map(|&k| o[k].clone()).collect());
-            row_cycles.push((c + 1) as u64 - RESET_CYCLES);
-        }
-    }
-    Ok(StreamResult {
-        rows,
-        row_cycles,
-        cycles: plan.len() as u64,
-        wall_s,
-        build: None,
-    })
+/// Runs `s` through `core` on `backend` (after a reset) with the handshake pattern of `opts`.
+pub fn run_stream(
+    core: &GeneratedCore,
+    s: &Stream,
+    opts: &SimOptions,
+    backend: Backend,
+) -> Result<(Driven, Option<BuildReport>), SimError> {
+    run_design(
+        &design_of(core),
+        &core.manifest.reset,
+        s,
+        &mut pattern_of(opts),
+        backend,
+        opts,
+        &core.manifest.core,
+    )
 }
 
 /// Cycles per second, 0 when nothing was timed.
