@@ -12,7 +12,7 @@
 //! and the Liberty file are copied in):
 //! `synth -flatten -top T; dfflibmap -liberty L; abc -liberty L; opt_clean; stat -liberty L`,
 //! then `sta` with `create_clock -period` on the clock port, zero input and output delays, and
-//! `report_checks`/`report_worst_slack` written to files.
+//! `report_checks` and `report_worst_slack` written to files.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -75,7 +75,7 @@ pub fn parse_area(stat_json: &str) -> Result<f64, String> {
         .ok_or_else(|| "no design.area in the stat report (was -liberty given?)".into())
 }
 
-/// The worst setup slack from the file `report_worst_slack -max` wrote (`worst slack -1.23`).
+/// The worst setup slack from the file `report_worst_slack` wrote (`worst slack -1.23`).
 pub fn parse_worst_slack(text: &str) -> Result<f64, String> {
     text.lines()
         .find_map(|l| {
@@ -197,7 +197,7 @@ pub fn run_with_liberty(
          set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports {clock}]]\n\
          set_output_delay 0 -clock clk [all_outputs]\n\
          report_checks -path_delay max -digits 3 > sta_paths.txt\n\
-         report_worst_slack -max -digits 4 > sta_slack.txt\n\
+         report_worst_slack -digits 4 > sta_slack.txt\n\
          exit\n"
     );
     let tcl_path = dir.join("sta.tcl");

@@ -65,8 +65,8 @@ fn modadd_small_prime_maps_and_times() {
 #[test]
 fn a_missing_library_is_named() {
     let lib = std::path::Path::new("/nonexistent/osu018_stdcells.lib");
-    let e = asic::run_with_liberty(lib, "t", "clock", &[], 10.0, &std::env::temp_dir())
-        .unwrap_err();
+    let e =
+        asic::run_with_liberty(lib, "t", "clock", &[], 10.0, &std::env::temp_dir()).unwrap_err();
     assert!(e.to_string().contains("qflow-tech-osu018"), "{e}");
 }
 
