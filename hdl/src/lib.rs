@@ -12,6 +12,7 @@ pub mod modadd;
 pub mod modmul;
 pub mod msm;
 pub mod netlist;
+pub mod ntt;
 pub mod point_add;
 pub mod rtl;
 pub mod tile;
