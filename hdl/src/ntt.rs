@@ -755,7 +755,7 @@ impl Core for NttConfig {
             ),
         };
         let what = if self.inverse {
-            format!("inverse NTT: X[i] = N^-1 * sum_j x[j] * w^(-i*j)")
+            "inverse NTT: X[i] = N^-1 * sum_j x[j] * w^(-i*j)".to_string()
         } else {
             "forward NTT: X[i] = sum_j x[j] * w^(i*j)".to_string()
         };

@@ -63,7 +63,10 @@ fn every_core_generates_with_its_declared_ports() {
     let g = check(&pa);
     let product = pa.modmul().latency().unwrap();
     assert!(g.manifest.latency > 2 * product, "two product layers");
-    assert_eq!(g.manifest.tiles, 12 * pa.modmul().generate().unwrap().manifest.tiles);
+    assert_eq!(
+        g.manifest.tiles,
+        12 * pa.modmul().generate().unwrap().manifest.tiles
+    );
     let mut msm = MsmConfig::new(pa, 63, 4);
     msm.fifo_depth = 4;
     check(&msm);
