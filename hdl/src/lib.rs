@@ -13,6 +13,7 @@ pub mod modmul;
 pub mod msm;
 pub mod netlist;
 pub mod ntt;
+pub mod ntt_goldilocks;
 pub mod point_add;
 pub mod rtl;
 pub mod tile;

@@ -43,7 +43,9 @@
 //!   stored in Montgomery form (`w^e 2^r mod p`), so the product `v w^e 2^r 2^-r` is a plain
 //!   value again. Upper outputs pass through the same multiplier with the twiddle 1 (or N^-1
 //!   in an inverse transform's first stage); a spatial lane whose twiddle is 1 gets a delay line
-//!   instead, and a stage whose twiddles are all 1 gets no multipliers.
+//!   instead, and a stage whose twiddles are all 1 gets no multipliers. For Goldilocks the
+//!   multiplier may instead be [`crate::ntt_goldilocks`] (`multiplier: goldilocks`): a full
+//!   product reduced by shifts and adds, fewer tiles and cycles, twiddles stored plain.
 //! - DIF leaves the transform in bit-reversed order. For natural order a reorder buffer of
 //!   2 N words (two halves, ping-pong) takes a whole transform in bit-reversed order and
 //!   reads it out in natural order while the next one is written.
@@ -95,6 +97,35 @@ impl OutputOrder {
     }
 }
 
+/// The twiddle multipliers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Multiplier {
+    /// The generic pipelined Montgomery `modmul` (any prime; twiddles stored as `w 2^r mod p`).
+    #[default]
+    Montgomery,
+    /// Goldilocks only: full product, then reduction by shifts and adds
+    /// ([`crate::ntt_goldilocks`]); twiddles stored plain.
+    Goldilocks,
+}
+
+impl Multiplier {
+    pub fn name(self) -> &'static str {
+        match self {
+            Multiplier::Montgomery => "montgomery",
+            Multiplier::Goldilocks => "goldilocks",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "montgomery" => Some(Multiplier::Montgomery),
+            "goldilocks" => Some(Multiplier::Goldilocks),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NttConfig {
     /// The prime modulus.
@@ -117,6 +148,9 @@ pub struct NttConfig {
     /// Tile shape and Karatsuba levels of the multipliers.
     pub tile: TileShape,
     pub karatsuba: usize,
+    /// The twiddle multipliers' datapath.
+    #[serde(default)]
+    pub multiplier: Multiplier,
 }
 
 impl NttConfig {
@@ -134,6 +168,7 @@ impl NttConfig {
             top: "zk_ntt".into(),
             tile: TileShape::T26x17,
             karatsuba: 1,
+            multiplier: Multiplier::Montgomery,
         }
     }
 
@@ -183,6 +218,11 @@ impl NttConfig {
             ));
         }
         let p = &self.modulus;
+        if self.multiplier == Multiplier::Goldilocks && *p != crate::ntt_goldilocks::modulus() {
+            return bad(format!(
+                "the goldilocks multiplier needs p = 2^64 - 2^32 + 1, not {p:#x}"
+            ));
+        }
         if (p - 1u32) % BigUint::from(self.size() as u64) != BigUint::zero() {
             return bad(format!(
                 "field {} has no 2^{}-th root of unity (p - 1 is not divisible by 2^{})",
@@ -289,8 +329,10 @@ fn log2(n: usize) -> usize {
 /// Builds the design, optionally with a deliberate fault.
 pub fn plan_with(cfg: &NttConfig, mutant: Mutant) -> Result<NttPlan, HdlError> {
     cfg.validate()?;
-    let mcfg = cfg.modmul();
-    let mul_plan = modmul::plan(&mcfg)?;
+    let mul_plan = match cfg.multiplier {
+        Multiplier::Montgomery => modmul::plan(&cfg.modmul())?,
+        Multiplier::Goldilocks => crate::ntt_goldilocks::plan(cfg.tile, cfg.karatsuba)?,
+    };
     let lm = mul_plan.latency;
     let kb = cfg.bits();
     let w = cfg.width()?;
@@ -300,7 +342,11 @@ pub fn plan_with(cfg: &NttConfig, mutant: Mutant) -> Result<NttPlan, HdlError> {
     let q = log2(lanes);
     let mb = cfg.log_n - q; // beats = 2^mb
     let beats = cfg.beats();
-    let r_mod = (BigUint::one() << kb) % &p;
+    // Montgomery multipliers divide by R = 2^kb: twiddles are stored times R.
+    let r_mod = match cfg.multiplier {
+        Multiplier::Montgomery => (BigUint::one() << kb) % &p,
+        Multiplier::Goldilocks => BigUint::one(),
+    };
     let mont = |v: &BigUint| (v * &r_mod) % &p;
     let omega = if cfg.inverse {
         cfg.root.modpow(&(&p - 2u32), &p)
@@ -764,7 +810,8 @@ impl Core for NttConfig {
                 "{what} over F_p, N = 2^{k} = {n} points, P = {lanes} lanes, w = {w:#x} (a \
                  primitive N-th root of unity), inputs in natural order, {order}; values in \
                  [0, p); p = {p:#x} ({bits} bits) on {width}-bit ports; radix-2 DIF, {mults} \
-                 Montgomery multipliers ({tiles} tiles each), {words} words of RAM/ROM",
+                 {kind} multipliers ({tiles} tiles each), {words} words of RAM/ROM",
+                kind = self.multiplier.name(),
                 k = self.log_n,
                 lanes = self.lanes,
                 w = self.root,
@@ -789,7 +836,12 @@ impl Core for NttConfig {
 /// The Verilog of the core, optionally with a deliberate fault (for mutation tests).
 pub fn emit_with(cfg: &NttConfig, mutant: Mutant) -> Result<String, HdlError> {
     let plan = plan_with(cfg, mutant)?;
-    let mul = cfg.modmul().emit()?;
+    let mul = match cfg.multiplier {
+        Multiplier::Montgomery => cfg.modmul().emit()?,
+        Multiplier::Goldilocks => {
+            crate::ntt_goldilocks::emit(cfg.tile, cfg.karatsuba, &format!("{}_mul", cfg.top))?
+        }
+    };
     let mut out = format!(
         "// Generated by zkhdl-hdl {} (ntt). Do not edit: regenerate with `zkhdl gen ntt`.\n",
         env!("CARGO_PKG_VERSION")

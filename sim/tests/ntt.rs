@@ -331,3 +331,25 @@ fn goldilocks_2_to_the_16() {
     let batches = random_batches(&f, 16, 2, seed);
     check_back_to_back(&c, &f, &batches, "2^16 x8");
 }
+
+#[test]
+fn goldilocks_shift_add_multiplier() {
+    let seed = test_seed("goldilocks_shift_add_multiplier");
+    let f = field("goldilocks");
+    for (log_n, lanes, inverse, order) in [(5, 4, false, Natural), (4, 2, true, BitReversed)] {
+        let mut c = cfg(&f, log_n, lanes, inverse, order);
+        c.multiplier = zkhdl_hdl::ntt::Multiplier::Goldilocks;
+        let mut batches = random_batches(&f, log_n, 3, seed);
+        batches.extend(special_batches(&f, log_n));
+        check_back_to_back(
+            &c,
+            &f,
+            &batches,
+            &format!("goldilocks multiplier 2^{log_n}"),
+        );
+    }
+    // The Goldilocks multiplier is refused for any other prime.
+    let mut c = cfg(&field("babybear"), 3, 1, false, Natural);
+    c.multiplier = zkhdl_hdl::ntt::Multiplier::Goldilocks;
+    assert!(generate(&c, Mutant::None).is_err());
+}
