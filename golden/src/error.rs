@@ -5,7 +5,7 @@ use thiserror::Error;
 pub enum GoldenError {
     #[error("bad hex value {value:?}: {reason}")]
     BadHex { value: String, reason: String },
-    #[error("unknown field {0:?}; known fields: bls12-381-fq, bls12-381-fr, bn254-fq, bn254-fr, bls12-377-fq, bls12-377-fr (or give a custom prime with --modulus 0x...)")]
+    #[error("unknown field {0:?}; known fields: bls12-381-fq, bls12-381-fr, bn254-fq, bn254-fr, bls12-377-fq, bls12-377-fr, goldilocks, babybear, koalabear (or give a custom prime with --modulus 0x...)")]
     UnknownField(String),
     #[error("unknown curve {0:?}; known curves: bls12-381, bn254, bls12-377")]
     UnknownCurve(String),

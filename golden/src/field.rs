@@ -30,48 +30,101 @@ pub enum FieldPreset {
     Bls12377Fq,
     #[serde(rename = "bls12-377-fr")]
     Bls12377Fr,
+    /// 2^64 - 2^32 + 1 (2-adicity 32): Plonky2, Polygon zkEVM, ZisK.
+    #[serde(rename = "goldilocks")]
+    Goldilocks,
+    /// 15 * 2^27 + 1 (2-adicity 27): RISC Zero, Plonky3, SP1.
+    #[serde(rename = "babybear")]
+    BabyBear,
+    /// 127 * 2^24 + 1 (2-adicity 24): Plonky3, SP1.
+    #[serde(rename = "koalabear")]
+    KoalaBear,
+}
+
+/// The STARK fields as arkworks prime fields. Each generator generates the whole
+/// multiplicative group (the tests check it against the factorisation of p - 1), so arkworks'
+/// two-adic root of unity is `generator^((p - 1) / 2^s)`.
+pub mod stark {
+    use ark_ff::fields::{Fp64, MontBackend, MontConfig};
+
+    #[derive(MontConfig)]
+    #[modulus = "18446744069414584321"]
+    #[generator = "7"]
+    pub struct GoldilocksConfig;
+    /// Goldilocks: p = 2^64 - 2^32 + 1.
+    pub type Goldilocks = Fp64<MontBackend<GoldilocksConfig, 1>>;
+
+    #[derive(MontConfig)]
+    #[modulus = "2013265921"]
+    #[generator = "31"]
+    pub struct BabyBearConfig;
+    /// BabyBear: p = 2^31 - 2^27 + 1.
+    pub type BabyBear = Fp64<MontBackend<BabyBearConfig, 1>>;
+
+    #[derive(MontConfig)]
+    #[modulus = "2130706433"]
+    #[generator = "3"]
+    pub struct KoalaBearConfig;
+    /// KoalaBear: p = 2^31 - 2^24 + 1.
+    pub type KoalaBear = Fp64<MontBackend<KoalaBearConfig, 1>>;
 }
 
 /// Runs `$body` with `$F` bound to the arkworks field type of `$preset`.
 macro_rules! with_ark_field {
     ($preset:expr, $F:ident => $body:expr) => {
         match $preset {
-            FieldPreset::Bls12381Fq => {
+            $crate::field::FieldPreset::Bls12381Fq => {
                 type $F = ark_bls12_381::Fq;
                 $body
             }
-            FieldPreset::Bls12381Fr => {
+            $crate::field::FieldPreset::Bls12381Fr => {
                 type $F = ark_bls12_381::Fr;
                 $body
             }
-            FieldPreset::Bn254Fq => {
+            $crate::field::FieldPreset::Bn254Fq => {
                 type $F = ark_bn254::Fq;
                 $body
             }
-            FieldPreset::Bn254Fr => {
+            $crate::field::FieldPreset::Bn254Fr => {
                 type $F = ark_bn254::Fr;
                 $body
             }
-            FieldPreset::Bls12377Fq => {
+            $crate::field::FieldPreset::Bls12377Fq => {
                 type $F = ark_bls12_377::Fq;
                 $body
             }
-            FieldPreset::Bls12377Fr => {
+            $crate::field::FieldPreset::Bls12377Fr => {
                 type $F = ark_bls12_377::Fr;
+                $body
+            }
+            $crate::field::FieldPreset::Goldilocks => {
+                type $F = $crate::field::stark::Goldilocks;
+                $body
+            }
+            $crate::field::FieldPreset::BabyBear => {
+                type $F = $crate::field::stark::BabyBear;
+                $body
+            }
+            $crate::field::FieldPreset::KoalaBear => {
+                type $F = $crate::field::stark::KoalaBear;
                 $body
             }
         }
     };
 }
+pub(crate) use with_ark_field;
 
 impl FieldPreset {
-    pub const ALL: [FieldPreset; 6] = [
+    pub const ALL: [FieldPreset; 9] = [
         FieldPreset::Bls12381Fq,
         FieldPreset::Bls12381Fr,
         FieldPreset::Bn254Fq,
         FieldPreset::Bn254Fr,
         FieldPreset::Bls12377Fq,
         FieldPreset::Bls12377Fr,
+        FieldPreset::Goldilocks,
+        FieldPreset::BabyBear,
+        FieldPreset::KoalaBear,
     ];
 
     pub fn name(self) -> &'static str {
@@ -82,6 +135,9 @@ impl FieldPreset {
             FieldPreset::Bn254Fr => "bn254-fr",
             FieldPreset::Bls12377Fq => "bls12-377-fq",
             FieldPreset::Bls12377Fr => "bls12-377-fr",
+            FieldPreset::Goldilocks => "goldilocks",
+            FieldPreset::BabyBear => "babybear",
+            FieldPreset::KoalaBear => "koalabear",
         }
     }
 
@@ -301,6 +357,13 @@ impl Field {
             FieldPreset::Bls12377Fr => {
                 raw::<ark_ff::MontBackend<ark_bls12_377::FrConfig, 4>, 4>(a, b)
             }
+            FieldPreset::Goldilocks => {
+                raw::<ark_ff::MontBackend<stark::GoldilocksConfig, 1>, 1>(a, b)
+            }
+            FieldPreset::BabyBear => raw::<ark_ff::MontBackend<stark::BabyBearConfig, 1>, 1>(a, b),
+            FieldPreset::KoalaBear => {
+                raw::<ark_ff::MontBackend<stark::KoalaBearConfig, 1>, 1>(a, b)
+            }
         })
     }
 
@@ -346,10 +409,26 @@ mod tests {
 
     #[test]
     fn presets_have_expected_sizes() {
-        let sizes = [381, 255, 254, 254, 377, 253];
+        let sizes = [381, 255, 254, 254, 377, 253, 64, 31, 31];
+        assert_eq!(sizes.len(), FieldPreset::ALL.len());
         for (p, bits) in FieldPreset::ALL.into_iter().zip(sizes) {
             assert_eq!(Field::preset(p).bits(), bits, "{}", p.name());
             assert!(is_probable_prime(&p.modulus()), "{}", p.name());
+        }
+    }
+
+    #[test]
+    fn stark_presets_are_the_published_primes() {
+        let one = BigUint::one();
+        let cases = [
+            ("goldilocks", (&one << 64) - (&one << 32) + 1u32),
+            ("babybear", (&one << 31) - (&one << 27) + 1u32),
+            ("koalabear", (&one << 31) - (&one << 24) + 1u32),
+        ];
+        for (name, p) in cases {
+            let f = Field::from_name(name).unwrap();
+            assert_eq!(f.modulus(), &p, "{name}");
+            assert_eq!(Field::custom(&p).unwrap().preset_kind(), f.preset_kind());
         }
     }
 

@@ -338,10 +338,7 @@ mod tests {
     use super::*;
 
     fn example(name: &str) -> String {
-        let path = format!(
-            "{}/../tests/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 

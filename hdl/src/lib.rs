@@ -12,6 +12,8 @@ pub mod modadd;
 pub mod modmul;
 pub mod msm;
 pub mod netlist;
+pub mod ntt;
+pub mod ntt_goldilocks;
 pub mod point_add;
 pub mod rtl;
 pub mod tile;

@@ -16,6 +16,7 @@ pub mod iverilog;
 pub mod modadd;
 pub mod modmul;
 pub mod msm;
+pub mod ntt;
 pub mod point_add;
 pub mod run;
 
