@@ -14,13 +14,15 @@
 //!   `result + b == a + p` (subtract): together exactly `(a ± b) mod p`. Unbounded
 //!   (k-induction, SBY `mode prove`).
 //! - `tile`: `p` equals the product of the operands of two cycles before, for all operands.
-//!   Unbounded.
+//!   A bounded check over every input from the start; complete because the tile is
+//!   feed-forward (its state is a function of its last two inputs).
 //! - `modmul`, full product (moduli of at most [`FULL_PRODUCT_MAX_BITS`] bits, both
 //!   architectures): for all `a, b < p` accepted by the core, `result < p` and
 //!   `result * R == a * b (mod p)`, i.e. `result = a b R^-1 mod p`; `out_valid` follows the
 //!   accepted input exactly `latency` cycles later and never comes without one. The iterative
 //!   core is driven as its contract says (at most one input every `initiation_interval`
-//!   cycles).
+//!   cycles). Bounded from reset: complete for the feed-forward pipelined core (as for the
+//!   tile); for the iterative core it covers reset and two back-to-back products.
 //! - `modmul`, control (wider moduli, the presets): with every tile multiplier's product left
 //!   free (yosys `cutpoint`: the solver may choose any product each cycle), `out_valid` follows
 //!   `in_valid` exactly `latency` cycles later for every pattern of inputs and gaps (nothing
@@ -683,7 +685,8 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
     })
 }
 
-fn modmul_control_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
+/// The `modmul` control proof (free tile products, bounded), for any modulus.
+pub fn modmul_control_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
     let (top, verilog) = modmul_mutant_and_verilog(cfg, false)?;
     let w = cfg
         .width()
