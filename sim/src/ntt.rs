@@ -3,14 +3,16 @@
 //! is configured for it) and every value is compared with the golden transform (arkworks for
 //! the presets, the bignum model for custom primes).
 //!
-//! Self-contained: it builds with [`crate::harness::build`] and drives the [`Model`] itself,
+//! Self-contained: it builds with [`crate::harness::build`] and drives any [`Simulator`] (Verilator or Icarus) itself,
 //! because a transform is many beats, not one operation per input.
 //!
 //! Library entry points for the CLI (`zkhdl gen ntt` / `zkhdl sim ntt`): [`config_for`],
 //! [`random_batches`], [`read_input`], [`simulate`] (Verilator) or [`simulate_iverilog`], and
 //! [`NttRun::json`].
 
-use crate::harness::{build, BuildOptions, BuildReport, Design, Model, Port, PortDir, SimError};
+use crate::driver::Simulator;
+use crate::harness::{build, BuildOptions, BuildReport, SimError};
+use crate::run::design_of;
 use num_bigint::BigUint;
 use rand::Rng;
 use serde::Serialize;
@@ -19,7 +21,7 @@ use std::path::PathBuf;
 use zkhdl_golden::ntt::{self as gntt, bit_reverse, NttDirection};
 use zkhdl_golden::{parse_hex, to_hex, Field, GoldenError};
 use zkhdl_hdl::ntt::{emit_with, Mutant, NttConfig, OutputOrder};
-use zkhdl_hdl::{Core, Direction, GeneratedCore};
+use zkhdl_hdl::{Core, GeneratedCore};
 
 /// Cycles `reset` is held high before the first beat.
 pub const RESET_CYCLES: u64 = 2;
@@ -245,28 +247,6 @@ impl NttRun {
     }
 }
 
-/// The harness's view of a generated core.
-fn design_of(core: &GeneratedCore) -> Design {
-    Design {
-        top: core.manifest.top.clone(),
-        sources: vec![(core.manifest.files[0].clone(), core.verilog.clone())],
-        ports: core
-            .manifest
-            .ports
-            .iter()
-            .map(|p| Port {
-                name: p.name.clone(),
-                dir: match p.direction {
-                    Direction::Input => PortDir::Input,
-                    Direction::Output => PortDir::Output,
-                },
-                width: p.width,
-            })
-            .collect(),
-        clock: core.manifest.clock.clone(),
-    }
-}
-
 /// Generates the core for `cfg`, builds it (cached) and runs `batches` through it in Verilator.
 pub fn simulate(
     cfg: &NttConfig,
@@ -371,8 +351,8 @@ fn check_batches(cfg: &NttConfig, field: &Field, batches: &[Vec<BigUint>]) -> Re
     Ok(())
 }
 
-fn drive(
-    m: &mut Model,
+fn drive<S: Simulator + ?Sized>(
+    m: &mut S,
     core: &GeneratedCore,
     cfg: &NttConfig,
     batches: &[Vec<BigUint>],
@@ -412,9 +392,13 @@ fn drive(
             }
             None => m.set_bool(in_valid, false)?,
         }
-        m.tick();
-        if m.get_bool(out_valid) {
-            rows.push(ys.iter().map(|p| m.get_biguint(*p)).collect());
+        m.tick()?;
+        if m.get_bool(out_valid)? {
+            rows.push(
+                ys.iter()
+                    .map(|p| m.get_biguint(*p))
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
             row_cycles.push(m.cycles() - start);
         }
     }
@@ -437,64 +421,8 @@ pub fn simulate_iverilog(
     check_batches(cfg, field, batches)?;
     let core = generate(cfg, Mutant::None)?;
     let design = design_of(&core);
-    let mut plan = schedule(cfg, batches.len(), opts);
-    let first_input = plan.iter().position(|s| s.is_some()).map(|c| c as u64);
-    plan.extend(std::iter::repeat_n(
-        None,
-        drain_cycles(cfg, core.manifest.latency),
-    ));
-    let order: Vec<&str> = design
-        .ports
-        .iter()
-        .filter(|p| p.dir == PortDir::Input && p.name != design.clock)
-        .map(|p| p.name.as_str())
-        .collect();
-    let zero = BigUint::default();
-    let row = |reset: bool, slot: Option<(usize, usize)>| -> Vec<BigUint> {
-        order
-            .iter()
-            .map(|&name| match name {
-                "reset" => BigUint::from(reset as u32),
-                "in_valid" => BigUint::from(slot.is_some() as u32),
-                x => match (
-                    slot,
-                    x.strip_prefix('x').and_then(|l| l.parse::<usize>().ok()),
-                ) {
-                    (Some((t, b)), Some(l)) => batches[t][b * cfg.lanes + l].clone(),
-                    _ => zero.clone(),
-                },
-            })
-            .collect()
-    };
-    let mut stimulus: Vec<Vec<BigUint>> = (0..RESET_CYCLES).map(|_| row(true, None)).collect();
-    stimulus.extend(plan.iter().map(|s| row(false, *s)));
-    let t0 = std::time::Instant::now();
-    let out = crate::iverilog::run_batch(&design, &stimulus, &opts.build.cache_dir)?;
-    let wall_s = t0.elapsed().as_secs_f64();
-    let names: Vec<&str> = design
-        .ports
-        .iter()
-        .filter(|p| p.dir == PortDir::Output)
-        .map(|p| p.name.as_str())
-        .collect();
-    let idx = |n: &str| names.iter().position(|x| *x == n).expect("output port");
-    let v = idx("out_valid");
-    let ys: Vec<usize> = (0..cfg.lanes).map(|l| idx(&format!("y{l}"))).collect();
-    let mut rows = vec![];
-    let mut row_cycles = vec![];
-    for (c, o) in out.iter().enumerate().skip(RESET_CYCLES as usize) {
-        if o[v] == BigUint::from(1u32) {
-            rows.push(ys.iter().map(|&k| o[k].clone()).collect());
-            row_cycles.push((c + 1) as u64 - RESET_CYCLES);
-        }
-    }
-    let beats = Beats {
-        rows,
-        row_cycles,
-        first_input,
-        cycles: plan.len() as u64,
-        wall_s,
-    };
+    let mut icarus = crate::iverilog::Icarus::start(&design, &opts.build.cache_dir)?;
+    let beats = drive(&mut icarus, &core, cfg, batches, opts)?;
     Ok(check(&core, cfg, field, batches, beats, None))
 }
 
