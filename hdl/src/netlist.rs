@@ -142,8 +142,8 @@ impl Netlist {
         }
     }
 
-    /// Marks bits `[lo, hi]` of `name` as deliberately unread: a truncated product's top
-    /// bits, the low half of a Montgomery sum that is zero by construction.
+    /// Marks bits `[lo, hi]` of `name` as deliberately unread (a product's bits above the
+    /// result width, the ports' bits above the modulus), read by the `unused_bits` sink.
     pub fn unused(&mut self, name: &str, hi: usize, lo: usize) {
         self.unused.push(bit_range(name, hi, lo));
     }

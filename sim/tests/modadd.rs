@@ -89,14 +89,15 @@ fn a_core_for_another_prime_is_caught() {
 
 #[test]
 fn an_off_by_one_comparison_is_caught_by_the_edge_vectors() {
-    // Mutation: reduce only when the raw sum exceeds p, instead of reaching it. Only a + b = p
-    // exposes it, which is why the edge vectors exist.
+    // Mutation: reduce only when the raw sum exceeds p, instead of reaching it (keep the sum
+    // when a + b - p, `dsum`, is zero too). Only a + b = p exposes it, which is why the edge
+    // vectors exist.
     let f = Field::from_name("bls12-381-fq").unwrap();
     let mut core = core_for(&f);
     let before = core.verilog.clone();
     core.verilog = core
         .verilog
-        .replace("s1_raw$q >= modulus", "s1_raw$q > modulus");
+        .replace("(dsum_2[384] ? ", "(dsum_2[384] | dsum_2 == 385'h0 ? ");
     assert_ne!(before, core.verilog, "the mutation must apply");
     let run = simulate_core(&core, &f, &edge_pairs(&f), &quiet()).unwrap();
     assert!(!run.mismatches.is_empty(), "the mutated core must fail");
