@@ -65,10 +65,6 @@ impl PortSpec {
         }
     }
 
-    pub fn is_input(&self) -> bool {
-        self.direction == Direction::Input
-    }
-
     pub fn output(name: &str, width: usize, description: &str) -> Self {
         PortSpec {
             name: name.into(),
@@ -76,6 +72,10 @@ impl PortSpec {
             width,
             description: description.into(),
         }
+    }
+
+    pub fn is_input(&self) -> bool {
+        self.direction == Direction::Input
     }
 }
 

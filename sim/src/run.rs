@@ -142,7 +142,7 @@ pub enum Session {
 }
 
 impl Session {
-    /// Starts `design` on `backend`. `build` overrides the build options of `opts` (the MSM
+    /// Starts `design` on `backend`. `build_opts` overrides the build options of `opts` (the MSM
     /// limits the trace depth).
     pub fn start(
         design: &Design,

@@ -45,7 +45,7 @@ pub fn serial_wrapper<P: Clone + Into<PortSpec>>(
         .map(Into::into)
         .filter(|p| p.name != clock)
         .collect();
-    let input = |p: &&PortSpec| p.direction == Direction::Input;
+    let input = |p: &&PortSpec| p.is_input();
     let mut v = String::new();
     let _ = writeln!(
         v,
