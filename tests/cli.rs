@@ -712,3 +712,153 @@ fn sim_point_add_random_and_file() {
         "bn254",
     );
 }
+
+/// The table of cores is what the command line accepts: every verb takes exactly the cores
+/// the table lists for it.
+#[test]
+fn every_verb_takes_the_cores_of_the_table() {
+    for core in zkhdl::CORES {
+        for verb in zkhdl::Verb::ALL {
+            let o = zkhdl(&[verb.name(), core.name, "--help"]);
+            let want = if core.accepts(verb) { 0 } else { 2 };
+            assert_eq!(
+                o.status.code(),
+                Some(want),
+                "zkhdl {} {} --help: {}",
+                verb.name(),
+                core.name,
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}
+
+#[test]
+fn gen_tile_writes_one_multiplier() {
+    let d = tmp("gen-tile");
+    let o = zkhdl(&[
+        "gen",
+        "tile",
+        "--tile",
+        "18x18",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("zk_tile_18x18: one 18x18 tile, latency 2"),
+        "{out}"
+    );
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("zk_tile_18x18.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["tiles"], 1, "{m}");
+    let width = |name: &str| {
+        m["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("port {name} in {m}"))["width"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!((width("a"), width("b"), width("p")), (18, 18, 36));
+    let v = std::fs::read_to_string(d.join("zk_tile_18x18.v")).unwrap();
+    assert!(v.contains("module zk_tile_18x18"), "{v}");
+    // A chosen top name, and a shape no DSP has.
+    let o = zkhdl(&["gen", "tile", "--top", "t", "--out", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(d.join("t.v").exists());
+    assert_bad_input(
+        &["gen", "tile", "--tile", "9x9", "--out", d.to_str().unwrap()],
+        "unknown --tile \"9x9\"",
+    );
+}
+
+/// The new synthesis verbs resolve their options like `gen` and refuse bad ones in one line.
+#[test]
+fn synth_takes_every_core_and_refuses_bad_options() {
+    assert_bad_input(
+        &["synth", "point-add", "--curve", "nope", "--target", "xcup"],
+        "unknown curve",
+    );
+    assert_bad_input(
+        &["synth", "point-add", "--tile", "1x1", "--target", "xcup"],
+        "unknown --tile \"1x1\"",
+    );
+    assert_bad_input(
+        &[
+            "synth", "msm", "--curve", "bn254", "--window", "40", "--target", "xcup",
+        ],
+        "window",
+    );
+    assert_bad_input(
+        &["synth", "tile", "--target", "vu9p"],
+        "unknown target \"vu9p\"",
+    );
+    assert_bad_input(
+        &["synth", "tile", "--tile", "3x3", "--target", "generic"],
+        "unknown --tile \"3x3\"",
+    );
+}
+
+/// One 16x16 tile through yosys' generic flow (seconds): `synth tile` runs end to end and
+/// reports the tile's timing from its manifest. Needs the tools `./setup.sh` installs.
+#[test]
+fn synth_tile_generic_counts_gates() {
+    let d = tmp("synth-tile");
+    let o = zkhdl(&[
+        "synth",
+        "tile",
+        "--target",
+        "generic",
+        "--json",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = stdout_json(&o);
+    assert_eq!(v["top"], "zk_tile_16x16", "the generic target's shape: {v}");
+    assert_eq!(v["latency"], 2);
+    assert_eq!(v["tiles"], 1);
+    // A 16x16 product needs hundreds of gates and 64 operand and product flip-flops.
+    assert!(v["luts"].as_u64().unwrap() > 200, "{v}");
+    assert!(v["ffs"].as_u64().unwrap() >= 64, "{v}");
+}
+
+/// The point adder and the MSM on UltraScale+ (resource counts, no place and route). Slow
+/// (many minutes each): run with
+/// `cargo test --test cli -- --ignored synth_point_add_and_msm_on_xcup`.
+#[test]
+#[ignore]
+fn synth_point_add_and_msm_on_xcup() {
+    for (core, extra) in [("point-add", vec![]), ("msm", vec!["--window", "4"])] {
+        let d = tmp(&format!("synth-{core}"));
+        let mut args = vec![
+            "synth", core, "--curve", "bn254", "--target", "xcup", "--json",
+        ];
+        args.extend(extra);
+        args.extend(["--out", d.to_str().unwrap()]);
+        let o = zkhdl(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v = stdout_json(&o);
+        assert!(v["dsps"].as_u64().unwrap() > 100, "{core}: {v}");
+    }
+}
