@@ -63,7 +63,11 @@ impl Core for RecoderConfig {
     fn ports(&self) -> Result<Vec<PortSpec>, HdlError> {
         Ok(vec![
             PortSpec::input("clock", 1, "rising-edge clock"),
-            PortSpec::input("load", 1, "take load_scalar: window 0, no carry (wins over step)"),
+            PortSpec::input(
+                "load",
+                1,
+                "take load_scalar: window 0, no carry (wins over step)",
+            ),
             PortSpec::input("load_scalar", super::SCALAR_PORT, "the scalar to recode"),
             PortSpec::input("step", 1, "move to the next window, carrying the sign"),
             PortSpec::output(

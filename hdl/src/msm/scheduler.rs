@@ -76,8 +76,7 @@ impl Core for SchedulerConfig {
         Ok(Timing {
             latency: 0,
             initiation_interval: 1,
-            handshake: "decisions are combinational; the in-flight bits change on the edge"
-                .into(),
+            handshake: "decisions are combinational; the in-flight bits change on the edge".into(),
         })
     }
 

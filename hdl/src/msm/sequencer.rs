@@ -84,7 +84,11 @@ impl Core for SequencerConfig {
             PortSpec::output("combination_step", 1, "a combination addition this cycle"),
             PortSpec::output("combination_doubling", 1, "it is T += T (else T += S_w)"),
             PortSpec::output("combination_window", wb, "the w of T += S_w"),
-            PortSpec::output("combination_done", 1, "every combination addition is issued"),
+            PortSpec::output(
+                "combination_done",
+                1,
+                "every combination addition is issued",
+            ),
         ])
     }
 

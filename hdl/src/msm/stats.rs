@@ -17,7 +17,11 @@ pub const COUNTERS: [(&str, &str, &str); 6] = [
         "cycles of bucket accumulation",
     ),
     ("count_bucket_add", "bucket_adds", "bucket additions issued"),
-    ("count_hazard", "hazards", "points parked because their bucket was busy"),
+    (
+        "count_hazard",
+        "hazards",
+        "points parked because their bucket was busy",
+    ),
     ("count_stall", "stalls", "cycles the current point waited"),
     ("count_add", "adds", "additions issued in all phases"),
 ];
