@@ -631,12 +631,12 @@ fn bucket_memory_mutant_is_caught() {
     let good = small.generate().unwrap();
     check_bucket_memory(&good, &small, seed, 3000).unwrap();
     // A write wins over an empty of the same bucket on the same edge.
-    let empty = "    if (empty_enable) bucket_occupied[empty_address] <= 1'b0;\n";
+    let empty = "if (empty_enable) bucket_occupied[empty_address] <= 1'b0;\n";
     let bad = mutate(&good, empty, "");
     let bad = mutate(
         &bad,
-        "    if (write_enable) begin\n",
-        &format!("{empty}    if (write_enable) begin\n"),
+        "if (write_enable) begin\n",
+        &format!("{empty}if (write_enable) begin\n"),
     );
     assert!(check_bucket_memory(&bad, &small, seed, 3000).is_err());
 }

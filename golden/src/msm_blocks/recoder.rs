@@ -40,10 +40,15 @@ impl Recoder {
         }
     }
 
+    /// `v`: the window's scalar bits plus the carry into it.
+    fn value(&self) -> i64 {
+        let mask = (BigUint::from(1u32) << self.c) - 1u32;
+        (&self.rest & mask).to_i64().expect("c <= 16") + i64::from(self.carry)
+    }
+
     /// The signed digit of the current window.
     pub fn digit(&self) -> i64 {
-        let mask = (BigUint::from(1u32) << self.c) - 1u32;
-        let v = (&self.rest & mask).to_i64().expect("c <= 16") + i64::from(self.carry);
+        let v = self.value();
         if v > 1 << (self.c - 1) {
             v - (1 << self.c)
         } else {
@@ -70,7 +75,8 @@ impl Recoder {
             self.window = 0;
             self.carry = false;
         } else if step {
-            self.carry = self.digit() < 0;
+            // A carry whenever v > 2^(c-1), also for v = 2^c (digit 0, carry 1).
+            self.carry = self.value() > 1 << (self.c - 1);
             self.rest = &self.rest >> self.c;
             self.window = (self.window + 1) % (1u64 << self.window_bits);
         }

@@ -10,7 +10,11 @@ pub struct Stats {
 impl Stats {
     pub fn tick(&mut self, clear: bool, events: [bool; 6]) {
         for (c, e) in self.counters.iter_mut().zip(events) {
-            *c = if clear { 0 } else { c.wrapping_add(u32::from(e)) };
+            *c = if clear {
+                0
+            } else {
+                c.wrapping_add(u32::from(e))
+            };
         }
     }
 }
