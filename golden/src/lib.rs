@@ -8,6 +8,7 @@ pub mod curve;
 pub mod error;
 pub mod field;
 pub mod hex;
+pub mod msm_blocks;
 pub mod ntt;
 pub mod pippenger;
 pub mod primality;

@@ -185,9 +185,11 @@ fn a_core_that_ignores_digit_signs_is_caught() {
     let curve = Curve::from_name("bls12-381").unwrap();
     let cfg = config_for(&curve, 4);
     let mut core = cfg.generate().unwrap();
-    let good = "wire [380:0] cur_ysel = neg ? cur_yn : cur_y;";
+    let good = "wire [380:0] point_y_signed = digit_negative ? point_y_negated : point_y;";
     assert!(core.verilog.contains(good), "the mutation site moved");
-    core.verilog = core.verilog.replace(good, "wire [380:0] cur_ysel = cur_y;");
+    core.verilog = core
+        .verilog
+        .replace(good, "wire [380:0] point_y_signed = point_y;");
     let (pts, ks) = random_msm(&curve, 6, 11);
     let r = simulate_core(&core, &cfg, &curve, &pts, &ks, &quiet(), &Drive::default()).unwrap();
     assert!(!r.matches_golden(), "a sign-blind MSM must not match");

@@ -40,9 +40,23 @@
 //! An empty bucket, running sum or total is a cleared occupancy bit and reads as the identity
 //! (0 : 1 : 0), which the complete formula adds like any point.
 
+pub mod bucket_memory;
+pub mod fifo;
+pub mod recoder;
+pub mod scheduler;
+pub mod sequencer;
+pub mod stats;
+
+pub use bucket_memory::BucketMemoryConfig;
+pub use fifo::FifoConfig;
+pub use recoder::RecoderConfig;
+pub use scheduler::SchedulerConfig;
+pub use sequencer::SequencerConfig;
+pub use stats::StatsConfig;
+
 use crate::emit::emit_core;
 use crate::interface::{Contract, Core, Timing};
-use crate::manifest::PortSpec;
+use crate::manifest::{Direction, PortSpec};
 use crate::point_add::{self, PointAdd, PointAddConfig, PointAddPlan};
 use crate::rtl::{dispatch, index_bits, Body, WidthTile};
 use crate::HdlError;
@@ -156,18 +170,117 @@ pub fn best_window(n: usize, scalar_bits: usize, adder_latency: usize) -> usize 
         .expect("a non-empty range")
 }
 
+/// The sub-blocks of the controller, each a [`Core`] of its own (module `<top>_<block>`).
+#[derive(Clone, Debug)]
+pub struct MsmBlocks {
+    pub recoder: RecoderConfig,
+    pub fifo: FifoConfig,
+    pub scheduler: SchedulerConfig,
+    pub bucket_memory: BucketMemoryConfig,
+    pub sequencer: SequencerConfig,
+    pub stats: StatsConfig,
+}
+
+impl MsmBlocks {
+    /// The sub-blocks of `cfg`, named after its top module.
+    pub fn of(cfg: &MsmConfig) -> Self {
+        let top = &cfg.top;
+        let k = cfg.adder.r_bits();
+        let c = cfg.window;
+        let nw = cfg.windows();
+        let ab = index_bits(nw) + c - 1;
+        let nb = nw * cfg.buckets();
+        MsmBlocks {
+            recoder: RecoderConfig {
+                window: c,
+                windows: nw,
+                top: format!("{top}_digit_recoder"),
+            },
+            fifo: FifoConfig {
+                depth: cfg.fifo_depth,
+                entry_bits: ab + 2 * k,
+                top: format!("{top}_parking_fifo"),
+            },
+            scheduler: SchedulerConfig {
+                buckets: nb,
+                address_bits: ab,
+                top: format!("{top}_bucket_scheduler"),
+            },
+            bucket_memory: BucketMemoryConfig {
+                buckets: nb,
+                address_bits: ab,
+                value_bits: 3 * k,
+                top: format!("{top}_bucket_memory"),
+            },
+            sequencer: SequencerConfig {
+                window: c,
+                windows: nw,
+                top: format!("{top}_aggregation_sequencer"),
+            },
+            stats: StatsConfig {
+                top: format!("{top}_statistics"),
+            },
+        }
+    }
+
+    /// The Verilog modules of every sub-block.
+    pub fn emit(&self) -> Result<String, HdlError> {
+        let mut v = String::new();
+        for m in [
+            self.recoder.emit()?,
+            self.fifo.emit()?,
+            self.scheduler.emit()?,
+            self.bucket_memory.emit()?,
+            self.sequencer.emit()?,
+            self.stats.emit()?,
+        ] {
+            v.push('\n');
+            v.push_str(&m);
+        }
+        Ok(v)
+    }
+}
+
+/// The module text of a sub-block: the header and port declarations from `ports` (outputs
+/// named in `regs` as `output reg`, the others as `output wire`), then `body`.
+pub(crate) fn block_module(top: &str, ports: &[PortSpec], regs: &[&str], body: &str) -> String {
+    let names: Vec<&str> = ports.iter().map(|p| p.name.as_str()).collect();
+    let mut v = format!("module {top}(\n    {}\n);\n", names.join(",\n    "));
+    for p in ports {
+        let kind = match p.direction {
+            Direction::Input => "input wire",
+            Direction::Output if regs.contains(&p.name.as_str()) => "output reg",
+            Direction::Output => "output wire",
+        };
+        let range = if p.width > 1 {
+            format!("[{}:0] ", p.width - 1)
+        } else {
+            String::new()
+        };
+        v.push_str(&format!("    {kind} {range}{};\n", p.name));
+    }
+    v.push_str(body);
+    v.push_str(&format!("endmodule // {top}\n"));
+    v
+}
+
 /// The generated controller and its sizes.
 pub struct MsmPlan {
     pub body: String,
     pub adder: PointAddPlan,
     pub windows: usize,
     pub buckets: usize,
+    /// The sub-block modules the body instantiates.
+    pub blocks: String,
 }
 
-/// Writes the controller around the point adder.
+/// Writes the controller around the point adder: the phase machine, the input stage, the aux
+/// memory (running sums, window sums, total), the operand stage of the adder and the
+/// writeback, wired to the sub-blocks.
 pub fn plan(cfg: &MsmConfig) -> Result<MsmPlan, HdlError> {
     cfg.validate()?;
     let adder = point_add::plan(&cfg.adder)?;
+    let blocks = MsmBlocks::of(cfg);
     let k = cfg.adder.r_bits();
     let pw = cfg.adder.width()?;
     let p = &cfg.adder.modulus;
@@ -181,10 +294,10 @@ pub fn plan(cfg: &MsmConfig) -> Result<MsmPlan, HdlError> {
     let na = 2 * nw + 1; // aux: R_w, S_w, T
     let axb = index_bits(na);
     let f = cfg.fifo_depth;
-    let fb = index_bits(f);
     let l = adder.latency;
     let tw = 1 + ab.max(axb);
     let kk = 3 * k;
+    let top = &cfg.top;
     let pad = |n: &str| {
         if pw == k {
             n.to_string()
@@ -192,144 +305,185 @@ pub fn plan(cfg: &MsmConfig) -> Result<MsmPlan, HdlError> {
             format!("{{{}'b0, {n}}}", pw - k)
         }
     };
+    // Bits of the width-class ports above the k-bit residues: inputs below p leave them 0 and
+    // the adder's outputs have them 0; Verilator ignores signals named *unused*.
+    let unused_high = if pw == k {
+        String::new()
+    } else {
+        let hi = |n: &str| format!("{n}[{}:{k}]", pw - 1);
+        format!(
+            "// The width-class bits above the {k}-bit residues are always 0 and not read.\n\
+wire unused_high_bits = |{{{}}};\n",
+            ["in_x", "in_y", "adder$x3", "adder$y3", "adder$z3"]
+                .map(hi)
+                .join(", ")
+        )
+    };
     let (ph, oh) = (format!("{k}'h{p:x}"), format!("{k}'h{one:x}"));
     let t_idx = 2 * nw;
-    let sb = STAT_BITS;
-    let dwin = format!("{{{}'d0, dump_addr[{}:{}]}}", 16 - wb, ab - 1, c - 1);
-    let dbkt = format!("{{{}'d0, dump_addr[{}:0]}} + 16'd1", 17 - c, c - 2);
+    let dwin = if wb == 16 {
+        format!("dump_address[{}:{}]", ab - 1, c - 1)
+    } else {
+        format!("{{{}'d0, dump_address[{}:{}]}}", 16 - wb, ab - 1, c - 1)
+    };
+    let dbkt = format!("{{{}'d0, dump_address[{}:0]}} + 16'd1", 17 - c, c - 2);
     let mut v = String::new();
     v.push_str(&format!(
         "// MSM controller: c = {c}, {nw} windows x {m} buckets, parking FIFO {f}, adder latency {l}.\n\
 localparam S_CLEAR = 3'd0, S_ACCUM = 3'd1, S_DRAIN = 3'd2, S_AGG = 3'd3, S_COMB = 3'd4, S_OUT = 3'd5, S_DUMP = 3'd6;\n\
 localparam HOST = 1'b{host};\n\
-reg [2:0] st = S_CLEAR;\n\
-reg [{ab1}:0] clr_addr = 0;\n\
-// Bucket memory {{Z, Y, X}}, occupancy and in-flight bits.\n\
-reg [{kk1}:0] bmem [0:{nb1}];\n\
-reg bocc [0:{nb1}];\n\
-reg bbusy [0:{nb1}];\n\
-// Aux memory: R_w at w, S_w at {nw} + w, the total T at {t_idx}.\n\
-reg [{kk1}:0] amem [0:{na1}];\n\
-reg [{na1}:0] aocc = 0;\n\
-reg [{na1}:0] abusy = 0;\n\
-reg [15:0] inflight = 0;\n\
-// Input: the next pair and the pair being scheduled, one window per cycle.\n\
-reg nxt_valid = 0;\n\
-reg [{k1}:0] nxt_x = 0, nxt_y = 0, nxt_yn = 0;\n\
-reg [{s1}:0] nxt_s = 0;\n\
-reg cur_valid = 0;\n\
-reg [{k1}:0] cur_x = 0, cur_y = 0, cur_yn = 0;\n\
-reg [{s1}:0] cur_s = 0;\n\
-reg [{wb1}:0] cur_w = 0;\n\
-reg cur_carry = 0;\n\
+reg [2:0] phase = S_CLEAR;\n\
+wire clearing = !reset && phase == S_CLEAR;\n\
+wire accumulating = !reset && phase == S_ACCUM;\n\
+wire aggregating = !reset && phase == S_AGG;\n\
+wire combining = !reset && phase == S_COMB;\n\
+reg [{ab1}:0] clear_address = 0;\n\
+// Aux memory {{Z, Y, X}}: the running sum R_w at w, the window sum S_w at {nw} + w, the total\n\
+// T at {t_idx}; occupancy and in-adder bits.\n\
+reg [{kk1}:0] aux_value [0:{na1}];\n\
+reg [{na1}:0] aux_occupied = 0;\n\
+reg [{na1}:0] aux_busy = 0;\n\
+reg [15:0] additions_in_flight = 0;\n\
+{unused_high}\
+// Input: the next pair, and the point being scheduled (one window per cycle).\n\
+reg next_valid = 0;\n\
+reg [{k1}:0] next_x = 0, next_y = 0, next_y_negated = 0;\n\
+reg [{s1}:0] next_scalar = 0;\n\
+reg point_valid = 0;\n\
+reg [{k1}:0] point_x = 0, point_y = 0, point_y_negated = 0;\n\
 reg got_last = 0;\n\
 reg started = 0;\n\
-always @(*) in_ready = (st == S_ACCUM) && !nxt_valid && !got_last;\n\
+always @(*) in_ready = (phase == S_ACCUM) && !next_valid && !got_last;\n\
 wire accept = in_valid && in_ready;\n\
-wire contributes = !in_inf && (in_scalar != 0);\n\
-// Signed digit of the current window.\n\
-wire [{c}:0] raw = {{1'b0, cur_s[{c1}:0]}} + {{{c}'b0, cur_carry}};\n\
-wire neg = raw > {c1p}'d{m};\n\
-wire [{c}:0] mag = neg ? ({c1p}'d{two_c} - raw) : raw;\n\
-wire [{c}:0] magm1 = mag - 1'b1;\n\
-wire zero_digit = mag == 0;\n\
-wire [{ab1}:0] new_addr = {{cur_w, magm1[{c2}:0]}};\n\
-wire [{k1}:0] cur_ysel = neg ? cur_yn : cur_y;\n\
-wire last_w = cur_w == {wb}'d{nw1};\n\
+wire contributes = !in_inf && (in_scalar != {sp}'d0);\n\
+// Signed digits of the point's scalar, one window per cycle.\n\
+wire [{ab1}:0] point_bucket;\n\
+wire digit_negative, digit_zero, last_window;\n\
+wire issue_parked, issue_new, park, advance, stall;\n\
+wire point_load = accumulating && (!point_valid || (advance && last_window)) && next_valid;\n\
+{top}_digit_recoder digit_recoder (\n\
+    .clock(clock), .load(point_load), .load_scalar(next_scalar), .step(advance),\n\
+    .bucket_address(point_bucket), .digit_negative(digit_negative), .digit_zero(digit_zero),\n\
+    .last_window(last_window));\n\
+wire [{k1}:0] point_y_signed = digit_negative ? point_y_negated : point_y;\n\
 // Parking FIFO of {{bucket, x, y}}.\n\
-reg [{fe1}:0] fifo [0:{f1}];\n\
-reg [{fb1}:0] f_head = 0, f_tail = 0;\n\
-reg [{fb}:0] f_count = 0;\n\
-wire [{fe1}:0] f_entry = fifo[f_head];\n\
-wire [{ab1}:0] f_addr = f_entry[{fe1}:{k2}];\n\
-wire f_can = (st == S_ACCUM) && (f_count != 0) && !bbusy[f_addr];\n\
-wire conflict = bbusy[new_addr] || (f_can && f_addr == new_addr);\n\
-wire task_ = (st == S_ACCUM) && cur_valid && !zero_digit;\n\
-wire issue_new = task_ && !f_can && !conflict;\n\
-wire park = task_ && conflict && ((f_count < {fb1p}'d{f}) || f_can);\n\
-wire advance = (st == S_ACCUM) && cur_valid && (zero_digit || issue_new || park);\n\
-wire stall = task_ && !issue_new && !park;\n\
-// Aggregation: per window the bucket counter j (top bucket first) and the phase\n\
-// (0: R += B_j, 1: S += R); the lowest ready window goes.\n\
-reg [{cw1}:0] agg_j = 0; // window w's counter at [w c +: c]\n\
-reg [{nw1}:0] agg_ph = 0;\n\
-reg agg_found;\n\
-reg agg_any;\n\
-reg [{wb1}:0] agg_sel;\n\
-integer ia;\n\
+wire [{fe1}:0] parked_entry;\n\
+wire fifo_empty, fifo_full;\n\
+wire [{ab1}:0] parked_bucket = parked_entry[{fe1}:{k2}];\n\
+{top}_parking_fifo parking_fifo (\n\
+    .clock(clock), .reset(reset), .push(park), .push_entry({{point_bucket, point_y_signed, point_x}}),\n\
+    .pop(issue_parked), .head_entry(parked_entry), .empty(fifo_empty), .full(fifo_full));\n\
+// Writeback of a finished addition (the destination tag travels beside the adder).\n\
+reg [{tagsw1}:0] dest_tag_pipe = 0;\n\
+wire [{tw1}:0] writeback_tag = dest_tag_pipe[{tagsw1}:{tagslo}];\n\
+wire writeback = adder$out_valid;\n\
+wire writeback_to_aux = writeback_tag[{tw1}];\n\
+wire writeback_to_bucket = !reset && writeback && !writeback_to_aux;\n\
+wire [{axb1}:0] writeback_aux_index = writeback_tag[{axb1}:0];\n\
+wire [{ab1}:0] writeback_bucket = writeback_tag[{ab1}:0];\n\
+wire [{kk1}:0] writeback_value = {{adder$z3[{k1}:0], adder$y3[{k1}:0], adder$x3[{k1}:0]}};\n\
+// Accumulation: which addition the adder's slot takes.\n\
+{top}_bucket_scheduler bucket_scheduler (\n\
+    .clock(clock), .accumulating(accumulating), .point_valid(point_valid), .digit_zero(digit_zero),\n\
+    .point_bucket(point_bucket), .parked_waiting(!fifo_empty), .parked_bucket(parked_bucket),\n\
+    .fifo_full(fifo_full), .done_enable(writeback_to_bucket), .done_bucket(writeback_bucket),\n\
+    .clear_enable(clearing), .clear_address(clear_address), .issue_parked(issue_parked),\n\
+    .issue_new(issue_new), .park(park), .advance(advance), .stall(stall));\n\
+// Aggregation and window combination.\n\
+reg operands_valid = 0;\n\
+wire drain_done = !reset && phase == S_DRAIN && additions_in_flight == 16'd0 && !operands_valid;\n\
+wire aggregation_step, aggregation_to_window_sum, aggregation_pending;\n\
+wire [{wb1}:0] aggregation_window, combination_window;\n\
+wire [{ab1}:0] aggregation_bucket;\n\
+wire combination_step, combination_doubling, combination_done;\n\
+wire aggregation_done = aggregating && !aggregation_pending && additions_in_flight == 16'd0 && !operands_valid;\n\
+{top}_aggregation_sequencer aggregation_sequencer (\n\
+    .clock(clock), .start_aggregation(drain_done), .aggregating(aggregating),\n\
+    .running_sum_busy(aux_busy[{nw1}:0]), .window_sum_busy(aux_busy[{nw2m1}:{nw}]),\n\
+    .start_combination(aggregation_done), .combining(combining), .total_busy(aux_busy[{t_idx}]),\n\
+    .aggregation_step(aggregation_step), .aggregation_window(aggregation_window),\n\
+    .aggregation_to_window_sum(aggregation_to_window_sum), .aggregation_bucket(aggregation_bucket),\n\
+    .aggregation_pending(aggregation_pending), .combination_step(combination_step),\n\
+    .combination_doubling(combination_doubling), .combination_window(combination_window),\n\
+    .combination_done(combination_done));\n\
+// Bucket memory: written back by the adder; emptied by the clearing walk, by aggregation\n\
+// (a bucket read, issued or skipped) and by the hand-out to the host.\n\
+reg [{ab1}:0] dump_address = 0;\n\
+reg dump_have = 0;\n\
+wire dump_taken = !reset && phase == S_DUMP && dump_have && out_ready;\n\
+wire bucket_empty = clearing || (aggregation_step && !aggregation_to_window_sum) || dump_taken;\n\
+wire [{ab1}:0] bucket_empty_address = phase == S_CLEAR ? clear_address : phase == S_AGG ? aggregation_bucket : dump_address;\n\
+wire aggregation_bucket_occupied;\n\
+wire [{ab1}:0] read_a_bucket, read_b_bucket;\n\
+wire [{kk1}:0] bucket_a_value, bucket_b_value;\n\
+wire bucket_a_occupied, bucket_b_occupied;\n\
+{top}_bucket_memory bucket_memory (\n\
+    .clock(clock), .write_enable(writeback_to_bucket), .write_address(writeback_bucket),\n\
+    .write_value(writeback_value), .empty_enable(bucket_empty), .empty_address(bucket_empty_address),\n\
+    .probe_address(aggregation_bucket), .probe_occupied(aggregation_bucket_occupied),\n\
+    .read_a_address(read_a_bucket), .read_a_value(bucket_a_value), .read_a_occupied(bucket_a_occupied),\n\
+    .read_b_address(read_b_bucket), .read_b_value(bucket_b_value), .read_b_occupied(bucket_b_occupied));\n\
+wire aggregation_issue = aggregation_step && (aggregation_to_window_sum ? aux_occupied[{agg_w}] : aggregation_bucket_occupied);\n\
+wire combination_issue = combination_step && (combination_doubling ? aux_occupied[{t_idx}] : aux_occupied[{comb_s}]);\n\
+// The addition issued this cycle: operand sources (A: bucket or aux; B: the point, a bucket\n\
+// or aux) and destination. In the host hand-out, read port B reads the bucket handed out.\n\
+reg issue, issue_a_aux, issue_b_aux, issue_b_point, issue_dest_aux;\n\
+reg [{ab1}:0] issue_a_bucket, issue_b_bucket, issue_dest_bucket;\n\
+reg [{axb1}:0] issue_a_aux_index, issue_b_aux_index, issue_dest_aux_index;\n\
+reg [{k1}:0] issue_point_x, issue_point_y;\n\
 always @(*) begin\n\
-    agg_found = 1'b0;\n\
-    agg_any = 1'b0;\n\
-    agg_sel = 0;\n\
-    for (ia = {nw1}; ia >= 0; ia = ia - 1) begin\n\
-        if (agg_j[ia * {c} +: {c}] != 0) agg_any = 1'b1;\n\
-        if (agg_j[ia * {c} +: {c}] != 0 && !abusy[ia] && (!agg_ph[ia] || !abusy[{nw} + ia])) begin\n\
-            agg_found = 1'b1;\n\
-            agg_sel = ia[{wb1}:0];\n\
-        end\n\
-    end\n\
-end\n\
-wire [{c1}:0] sj = agg_j[agg_sel * {c} +: {c}];\n\
-wire sph = agg_ph[agg_sel];\n\
-wire [{c1}:0] sjm1 = sj - 1'b1;\n\
-wire [{ab1}:0] agg_baddr = {{agg_sel, sjm1[{c2}:0]}};\n\
-wire agg_go = (st == S_AGG) && agg_found;\n\
-wire agg_issue = agg_go && (sph ? aocc[agg_sel] : bocc[agg_baddr]);\n\
-// Window combination: T = 2^c T + S_w from the top window down.\n\
-reg [{wb1}:0] comb_w = 0;\n\
-reg [5:0] comb_k = 0;\n\
-reg comb_fin = 0;\n\
-wire comb_dbl = comb_k != 6'd{c};\n\
-wire comb_go = (st == S_COMB) && !comb_fin && !abusy[{t_idx}];\n\
-wire comb_issue = comb_go && (comb_dbl ? aocc[{t_idx}] : aocc[{nw} + comb_w]);\n\
-// The addition issued this cycle: operand sources and destination.\n\
-reg iss, a_aux, b_aux, b_pt, d_aux;\n\
-reg [{ab1}:0] a_baddr, b_baddr, d_baddr;\n\
-reg [{axb1}:0] a_aidx, b_aidx, d_aidx;\n\
-reg [{k1}:0] px, py;\n\
-always @(*) begin\n\
-    iss = 1'b0; a_aux = 1'b0; b_aux = 1'b0; b_pt = 1'b0; d_aux = 1'b0;\n\
-    a_baddr = 0; b_baddr = 0; d_baddr = 0; a_aidx = 0; b_aidx = 0; d_aidx = 0;\n\
-    px = f_entry[{k1}:0]; py = f_entry[{k2m1}:{k}];\n\
-    if (f_can) begin\n\
-        iss = 1'b1; b_pt = 1'b1; a_baddr = f_addr; d_baddr = f_addr;\n\
+    issue = 1'b0; issue_a_aux = 1'b0; issue_b_aux = 1'b0; issue_b_point = 1'b0; issue_dest_aux = 1'b0;\n\
+    issue_a_bucket = {ab}'d0; issue_b_bucket = dump_address; issue_dest_bucket = {ab}'d0;\n\
+    issue_a_aux_index = {axb}'d0; issue_b_aux_index = {axb}'d0; issue_dest_aux_index = {axb}'d0;\n\
+    issue_point_x = parked_entry[{k1}:0]; issue_point_y = parked_entry[{k2m1}:{k}];\n\
+    if (issue_parked) begin\n\
+        issue = 1'b1; issue_b_point = 1'b1; issue_a_bucket = parked_bucket; issue_dest_bucket = parked_bucket;\n\
     end else if (issue_new) begin\n\
-        iss = 1'b1; b_pt = 1'b1; a_baddr = new_addr; d_baddr = new_addr;\n\
-        px = cur_x; py = cur_ysel;\n\
-    end else if (agg_issue) begin\n\
-        iss = 1'b1; a_aux = 1'b1; d_aux = 1'b1;\n\
-        if (!sph) begin\n\
-            a_aidx = agg_sel; b_baddr = agg_baddr; d_aidx = agg_sel;\n\
+        issue = 1'b1; issue_b_point = 1'b1; issue_a_bucket = point_bucket; issue_dest_bucket = point_bucket;\n\
+        issue_point_x = point_x; issue_point_y = point_y_signed;\n\
+    end else if (aggregation_issue) begin\n\
+        issue = 1'b1; issue_a_aux = 1'b1; issue_dest_aux = 1'b1;\n\
+        if (!aggregation_to_window_sum) begin\n\
+            issue_a_aux_index = {agg_w}; issue_b_bucket = aggregation_bucket; issue_dest_aux_index = {agg_w};\n\
         end else begin\n\
-            a_aidx = {nw} + agg_sel; b_aux = 1'b1; b_aidx = agg_sel; d_aidx = {nw} + agg_sel;\n\
+            issue_a_aux_index = {agg_s}; issue_b_aux = 1'b1; issue_b_aux_index = {agg_w}; issue_dest_aux_index = {agg_s};\n\
         end\n\
-    end else if (comb_issue) begin\n\
-        iss = 1'b1; a_aux = 1'b1; b_aux = 1'b1; d_aux = 1'b1;\n\
-        a_aidx = {t_idx}; d_aidx = {t_idx};\n\
-        b_aidx = comb_dbl ? {t_idx} : {nw} + comb_w;\n\
+    end else if (combination_issue) begin\n\
+        issue = 1'b1; issue_a_aux = 1'b1; issue_b_aux = 1'b1; issue_dest_aux = 1'b1;\n\
+        issue_a_aux_index = {axb}'d{t_idx}; issue_dest_aux_index = {axb}'d{t_idx};\n\
+        issue_b_aux_index = combination_doubling ? {axb}'d{t_idx} : {comb_s};\n\
     end\n\
 end\n\
-// Issue register: memories are read here (registered read ports).\n\
-reg q_valid = 0, q_bpt = 0, q_a_occ = 0, q_b_occ = 0;\n\
-reg [{kk1}:0] q_a = 0, q_b = 0;\n\
-reg [{k1}:0] q_px = 0, q_py = 0;\n\
-reg [{tw1}:0] q_dst = 0;\n\
+assign read_a_bucket = issue_a_bucket;\n\
+assign read_b_bucket = issue_b_bucket;\n\
+// Operand stage (s1): the memories' registered reads, the point and the destination tag.\n\
+reg operand_a_aux_s1 = 0, operand_b_aux_s1 = 0, operand_b_point_s1 = 0;\n\
+reg aux_a_occupied_s1 = 0, aux_b_occupied_s1 = 0;\n\
+reg [{kk1}:0] aux_a_value_s1 = 0, aux_b_value_s1 = 0;\n\
+reg [{k1}:0] point_x_s1 = 0, point_y_s1 = 0;\n\
+reg [{tw1}:0] dest_tag_s1 = 0;\n\
 always @(posedge clock) begin\n\
-    q_valid <= iss && !reset;\n\
-    q_bpt <= b_pt;\n\
-    q_px <= px;\n\
-    q_py <= py;\n\
-    q_dst <= d_aux ? {{1'b1, {dpad_a}d_aidx}} : {{1'b0, {dpad_b}d_baddr}};\n\
-    q_a <= a_aux ? amem[a_aidx] : bmem[a_baddr];\n\
-    q_a_occ <= a_aux ? aocc[a_aidx] : bocc[a_baddr];\n\
-    q_b <= b_aux ? amem[b_aidx] : bmem[b_baddr];\n\
-    q_b_occ <= b_aux ? aocc[b_aidx] : bocc[b_baddr];\n\
+    operands_valid <= issue;\n\
+    operand_a_aux_s1 <= issue_a_aux;\n\
+    operand_b_aux_s1 <= issue_b_aux;\n\
+    operand_b_point_s1 <= issue_b_point;\n\
+    point_x_s1 <= issue_point_x;\n\
+    point_y_s1 <= issue_point_y;\n\
+    dest_tag_s1 <= issue_dest_aux ? {{1'b1, {dpad_a}issue_dest_aux_index}} : {{1'b0, {dpad_b}issue_dest_bucket}};\n\
+    aux_a_value_s1 <= aux_value[issue_a_aux_index];\n\
+    aux_a_occupied_s1 <= aux_occupied[issue_a_aux_index];\n\
+    aux_b_value_s1 <= aux_value[issue_b_aux_index];\n\
+    aux_b_occupied_s1 <= aux_occupied[issue_b_aux_index];\n\
 end\n\
+wire [{kk1}:0] operand_a_s1 = operand_a_aux_s1 ? aux_a_value_s1 : bucket_a_value;\n\
+wire operand_a_occupied_s1 = operand_a_aux_s1 ? aux_a_occupied_s1 : bucket_a_occupied;\n\
+wire [{kk1}:0] operand_b_s1 = operand_b_aux_s1 ? aux_b_value_s1 : bucket_b_value;\n\
+wire operand_b_occupied_s1 = operand_b_aux_s1 ? aux_b_occupied_s1 : bucket_b_occupied;\n\
 // The adder; an empty operand is the identity (0 : 1 : 0).\n\
 always @(*) begin\n\
     adder$clock = clock;\n\
     adder$reset = reset;\n\
-    adder$in_valid = q_valid;\n\
+    adder$in_valid = operands_valid;\n\
     adder$x1 = {x1};\n\
     adder$y1 = {y1};\n\
     adder$z1 = {z1};\n\
@@ -337,138 +491,83 @@ always @(*) begin\n\
     adder$y2 = {y2};\n\
     adder$z2 = {z2};\n\
 end\n\
-// Destination tags travel beside the adder.\n\
-reg [{tagsw1}:0] tags = 0;\n\
-always @(posedge clock) tags <= {tags_next};\n\
-wire [{tw1}:0] wb_tag = tags[{tagsw1}:{tagslo}];\n\
-wire wb = adder$out_valid;\n\
-wire wb_aux = wb_tag[{tw1}];\n\
-wire [{axb1}:0] wb_aidx = wb_tag[{axb1}:0];\n\
-wire [{ab1}:0] wb_baddr = wb_tag[{ab1}:0];\n\
-wire [{kk1}:0] wb_val = {{adder$z3[{k1}:0], adder$y3[{k1}:0], adder$x3[{k1}:0]}};\n\
-// Host aggregation: the bucket being handed out.\n\
-reg [{ab1}:0] dump_addr = 0;\n\
-reg dump_have = 0, dump_occ = 0;\n\
-reg [{kk1}:0] dump_q = 0;\n\
-// Result and statistics.\n\
-reg [{k1}:0] res_x = 0, res_y = 0, res_z = 0;\n\
-reg [{sb1}:0] n_cycles = 0, n_accum = 0, n_bucket = 0, n_hazard = 0, n_stall = 0, n_adds = 0;\n\
+always @(posedge clock) dest_tag_pipe <= {tags_next};\n\
+// Statistics.\n\
+wire count_cycle = !reset && (started || accept) && phase != S_OUT;\n\
+wire count_accumulation_cycle = accumulating && (started || accept);\n\
+wire stats_clear = (clearing && clear_address == {ab}'d{nb1}) || (!reset && phase == S_OUT && out_ready)\n\
+    || (dump_taken && dump_address == {ab}'d{nb1});\n\
+wire [{sb1}:0] n_cycles, n_accum, n_bucket, n_hazard, n_stall, n_adds;\n\
+{top}_statistics statistics (\n\
+    .clock(clock), .clear(stats_clear), .count_cycle(count_cycle),\n\
+    .count_accumulation_cycle(count_accumulation_cycle), .count_bucket_add(issue_parked || issue_new),\n\
+    .count_hazard(park), .count_stall(stall), .count_add(issue),\n\
+    .cycles(n_cycles), .accumulation_cycles(n_accum), .bucket_adds(n_bucket), .hazards(n_hazard),\n\
+    .stalls(n_stall), .adds(n_adds));\n\
+// Result.\n\
+reg [{k1}:0] result_x = 0, result_y = 0, result_z = 0;\n\
 always @(posedge clock) begin\n\
     if (reset) begin\n\
-        st <= S_CLEAR;\n\
-        clr_addr <= 0;\n\
-        nxt_valid <= 1'b0;\n\
-        cur_valid <= 1'b0;\n\
+        phase <= S_CLEAR;\n\
+        clear_address <= {ab}'d0;\n\
+        next_valid <= 1'b0;\n\
+        point_valid <= 1'b0;\n\
         got_last <= 1'b0;\n\
         started <= 1'b0;\n\
-        f_head <= 0; f_tail <= 0; f_count <= 0;\n\
-        inflight <= 0;\n\
-        aocc <= 0; abusy <= 0;\n\
+        additions_in_flight <= 16'd0;\n\
+        aux_occupied <= {na}'d0;\n\
+        aux_busy <= {na}'d0;\n\
     end else begin\n\
         // Writeback of a finished addition, then the issue of a new one (never the same\n\
         // address: a busy destination is never issued).\n\
-        if (wb) begin\n\
-            if (wb_aux) begin\n\
-                amem[wb_aidx] <= wb_val; aocc[wb_aidx] <= 1'b1; abusy[wb_aidx] <= 1'b0;\n\
-            end else begin\n\
-                bmem[wb_baddr] <= wb_val; bocc[wb_baddr] <= 1'b1; bbusy[wb_baddr] <= 1'b0;\n\
-            end\n\
+        if (writeback && writeback_to_aux) begin\n\
+            aux_value[writeback_aux_index] <= writeback_value;\n\
+            aux_occupied[writeback_aux_index] <= 1'b1;\n\
+            aux_busy[writeback_aux_index] <= 1'b0;\n\
         end\n\
-        if (iss) begin\n\
-            if (d_aux) abusy[d_aidx] <= 1'b1; else bbusy[d_baddr] <= 1'b1;\n\
-        end\n\
-        inflight <= inflight + iss - wb;\n\
-        if ((started || accept) && st != S_OUT) n_cycles <= n_cycles + 1'b1;\n\
-        n_adds <= n_adds + iss;\n\
-        case (st)\n\
+        if (issue && issue_dest_aux) aux_busy[issue_dest_aux_index] <= 1'b1;\n\
+        additions_in_flight <= additions_in_flight + {{15'd0, issue}} - {{15'd0, writeback}};\n\
+        case (phase)\n\
         S_CLEAR: begin\n\
-            bocc[clr_addr] <= 1'b0;\n\
-            bbusy[clr_addr] <= 1'b0;\n\
-            clr_addr <= clr_addr + 1'b1;\n\
-            if (clr_addr == {ab}'d{nb1}) begin\n\
-                st <= S_ACCUM;\n\
-                n_cycles <= 0; n_accum <= 0; n_bucket <= 0; n_hazard <= 0; n_stall <= 0; n_adds <= 0;\n\
-            end\n\
+            clear_address <= clear_address + {ab}'d1;\n\
+            if (clear_address == {ab}'d{nb1}) phase <= S_ACCUM;\n\
         end\n\
         S_ACCUM: begin\n\
             if (accept) begin\n\
                 started <= 1'b1;\n\
                 if (in_last) got_last <= 1'b1;\n\
                 if (contributes) begin\n\
-                    nxt_valid <= 1'b1;\n\
-                    nxt_x <= in_x[{k1}:0];\n\
-                    nxt_y <= in_y[{k1}:0];\n\
-                    nxt_yn <= (in_y[{k1}:0] == 0) ? {k}'d0 : {ph} - in_y[{k1}:0];\n\
-                    nxt_s <= in_scalar;\n\
+                    next_valid <= 1'b1;\n\
+                    next_x <= in_x[{k1}:0];\n\
+                    next_y <= in_y[{k1}:0];\n\
+                    next_y_negated <= (in_y[{k1}:0] == {k}'d0) ? {k}'d0 : {ph} - in_y[{k1}:0];\n\
+                    next_scalar <= in_scalar;\n\
                 end\n\
             end\n\
-            if (started || accept) n_accum <= n_accum + 1'b1;\n\
-            n_bucket <= n_bucket + (f_can || issue_new);\n\
-            n_hazard <= n_hazard + park;\n\
-            n_stall <= n_stall + stall;\n\
-            if (f_can) begin\n\
-                f_head <= f_head + 1'b1;\n\
+            if (advance && last_window) point_valid <= 1'b0;\n\
+            if (point_load) begin\n\
+                point_valid <= 1'b1;\n\
+                point_x <= next_x; point_y <= next_y; point_y_negated <= next_y_negated;\n\
+                next_valid <= 1'b0;\n\
             end\n\
-            if (park) begin\n\
-                fifo[f_tail] <= {{new_addr, cur_ysel, cur_x}};\n\
-                f_tail <= f_tail + 1'b1;\n\
-            end\n\
-            f_count <= f_count + park - f_can;\n\
-            if (advance) begin\n\
-                if (last_w) cur_valid <= 1'b0;\n\
-                cur_w <= cur_w + 1'b1;\n\
-                cur_s <= cur_s >> {c};\n\
-                cur_carry <= neg;\n\
-            end\n\
-            if ((!cur_valid || (advance && last_w)) && nxt_valid) begin\n\
-                cur_valid <= 1'b1;\n\
-                cur_x <= nxt_x; cur_y <= nxt_y; cur_yn <= nxt_yn; cur_s <= nxt_s;\n\
-                cur_w <= 0;\n\
-                cur_carry <= 1'b0;\n\
-                nxt_valid <= 1'b0;\n\
-            end\n\
-            if (got_last && !nxt_valid && !cur_valid && f_count == 0) st <= S_DRAIN;\n\
+            if (got_last && !next_valid && !point_valid && fifo_empty) phase <= S_DRAIN;\n\
         end\n\
         S_DRAIN: begin\n\
-            if (inflight == 0 && !q_valid) begin\n\
-                st <= HOST ? S_DUMP : S_AGG;\n\
-                dump_addr <= 0;\n\
+            if (drain_done) begin\n\
+                phase <= HOST ? S_DUMP : S_AGG;\n\
+                dump_address <= {ab}'d0;\n\
                 dump_have <= 1'b0;\n\
-                agg_j <= {{{nw}{{{c}'d{m}}}}};\n\
-                agg_ph <= 0;\n\
             end\n\
         end\n\
         S_AGG: begin\n\
-            if (agg_go) begin\n\
-                if (!sph) begin\n\
-                    bocc[agg_baddr] <= 1'b0; // read (issued or skipped): leave it empty\n\
-                    agg_ph[agg_sel] <= 1'b1;\n\
-                end else begin\n\
-                    agg_ph[agg_sel] <= 1'b0;\n\
-                    agg_j[agg_sel * {c} +: {c}] <= sjm1;\n\
-                end\n\
-            end\n\
-            if (!agg_any && inflight == 0 && !q_valid) begin\n\
-                st <= S_COMB;\n\
-                comb_w <= {wb}'d{nw1};\n\
-                comb_k <= 6'd{c};\n\
-                comb_fin <= 1'b0;\n\
-            end\n\
+            if (aggregation_done) phase <= S_COMB;\n\
         end\n\
         S_COMB: begin\n\
-            if (comb_go) begin\n\
-                if (comb_dbl) comb_k <= comb_k + 1'b1;\n\
-                else if (comb_w == 0) comb_fin <= 1'b1;\n\
-                else begin\n\
-                    comb_w <= comb_w - 1'b1;\n\
-                    comb_k <= 0;\n\
-                end\n\
-            end\n\
-            if (comb_fin && inflight == 0 && !q_valid) begin\n\
-                st <= S_OUT;\n\
-                res_x <= aocc[{t_idx}] ? amem[{t_idx}][{k1}:0] : {k}'d0;\n\
-                res_y <= aocc[{t_idx}] ? amem[{t_idx}][{k2m1}:{k}] : {oh};\n\
-                res_z <= aocc[{t_idx}] ? amem[{t_idx}][{kk1}:{k2}] : {k}'d0;\n\
+            if (combination_done && additions_in_flight == 16'd0 && !operands_valid) begin\n\
+                phase <= S_OUT;\n\
+                result_x <= aux_occupied[{t_idx}] ? aux_value[{t_idx}][{k1}:0] : {k}'d0;\n\
+                result_y <= aux_occupied[{t_idx}] ? aux_value[{t_idx}][{k2m1}:{k}] : {oh};\n\
+                result_z <= aux_occupied[{t_idx}] ? aux_value[{t_idx}][{kk1}:{k2}] : {k}'d0;\n\
             end\n\
         end\n\
         S_OUT: begin\n\
@@ -476,29 +575,27 @@ always @(posedge clock) begin\n\
 {next_msm}            end\n\
         end\n\
         S_DUMP: begin\n\
-            // Host aggregation: every bucket in address order, one per two cycles.\n\
+            // Host aggregation: every bucket in address order, one per two cycles (read\n\
+            // port B reads dump_address).\n\
             if (!dump_have) begin\n\
-                dump_q <= bmem[dump_addr];\n\
-                dump_occ <= bocc[dump_addr];\n\
                 dump_have <= 1'b1;\n\
             end else if (out_ready) begin\n\
-                bocc[dump_addr] <= 1'b0;\n\
                 dump_have <= 1'b0;\n\
-                dump_addr <= dump_addr + 1'b1;\n\
-                if (dump_addr == {ab}'d{nb1}) begin\n\
+                dump_address <= dump_address + {ab}'d1;\n\
+                if (dump_address == {ab}'d{nb1}) begin\n\
 {next_msm}                end\n\
             end\n\
         end\n\
-        default: st <= S_CLEAR;\n\
+        default: phase <= S_CLEAR;\n\
         endcase\n\
     end\n\
 end\n\
 always @(*) begin\n\
-    out_valid = (st == S_OUT) || (st == S_DUMP && dump_have);\n\
-    out_last = (st == S_OUT) || (st == S_DUMP && dump_addr == {ab}'d{nb1});\n\
-    out_window = st == S_DUMP ? {dwin} : 16'd0;\n\
-    out_bucket = st == S_DUMP ? {dbkt} : 16'd0;\n\
-    if (st == S_DUMP) begin\n\
+    out_valid = (phase == S_OUT) || (phase == S_DUMP && dump_have);\n\
+    out_last = (phase == S_OUT) || (phase == S_DUMP && dump_address == {ab}'d{nb1});\n\
+    out_window = phase == S_DUMP ? {dwin} : 16'd0;\n\
+    out_bucket = phase == S_DUMP ? {dbkt} : 16'd0;\n\
+    if (phase == S_DUMP) begin\n\
         out_x = {dx};\n\
         out_y = {dy};\n\
         out_z = {dz};\n\
@@ -513,51 +610,46 @@ always @(*) begin\n\
     stat_hazards = n_hazard;\n\
     stat_stalls = n_stall;\n\
     stat_adds = n_adds;\n\
-    state = st;\n\
+    state = phase;\n\
 end\n",
         ab1 = ab - 1,
         kk1 = kk - 1,
-        nb1 = nb - 1,
         na1 = na - 1,
+        nb1 = nb - 1,
         k1 = k - 1,
         k2 = 2 * k,
         k2m1 = 2 * k - 1,
         s1 = SCALAR_PORT - 1,
+        sp = SCALAR_PORT,
         wb1 = wb - 1,
-        c1 = c - 1,
-        c2 = c - 2,
-        c1p = c + 1,
-        two_c = 1usize << c,
         nw1 = nw - 1,
+        nw2m1 = 2 * nw - 1,
         fe1 = ab + 2 * k - 1,
-        f1 = f - 1,
-        fb1 = fb - 1,
-        fb1p = fb + 1,
         axb1 = axb - 1,
         tw1 = tw - 1,
-        cw1 = c * nw - 1,
         tagsw1 = tw * l - 1,
         tagslo = tw * (l - 1),
-        tags_next = if l == 1 { "q_dst".to_string() } else { format!("{{tags[{}:0], q_dst}}", tw * (l - 1) - 1) },
-        sb1 = sb - 1,
+        tags_next = if l == 1 { "dest_tag_s1".to_string() } else { format!("{{dest_tag_pipe[{}:0], dest_tag_s1}}", tw * (l - 1) - 1) },
+        sb1 = STAT_BITS - 1,
+        agg_w = widen("aggregation_window", wb, axb),
+        agg_s = format!("{axb}'d{nw} + {}", widen("aggregation_window", wb, axb)),
+        comb_s = format!("{axb}'d{nw} + {}", widen("combination_window", wb, axb)),
         dpad_a = if tw - 1 > axb { format!("{}'b0, ", tw - 1 - axb) } else { String::new() },
         dpad_b = if tw - 1 > ab { format!("{}'b0, ", tw - 1 - ab) } else { String::new() },
-        x1 = pad(&format!("q_a_occ ? q_a[{}:0] : {k}'d0", k - 1)),
-        y1 = pad(&format!("q_a_occ ? q_a[{}:{k}] : {oh}", 2 * k - 1)),
-        z1 = pad(&format!("q_a_occ ? q_a[{}:{}] : {k}'d0", kk - 1, 2 * k)),
-        x2 = pad(&format!("q_bpt ? q_px : q_b_occ ? q_b[{}:0] : {k}'d0", k - 1)),
-        y2 = pad(&format!("q_bpt ? q_py : q_b_occ ? q_b[{}:{k}] : {oh}", 2 * k - 1)),
-        z2 = pad(&format!("q_bpt ? {oh} : q_b_occ ? q_b[{}:{}] : {k}'d0", kk - 1, 2 * k)),
+        x1 = pad(&format!("operand_a_occupied_s1 ? operand_a_s1[{}:0] : {k}'d0", k - 1)),
+        y1 = pad(&format!("operand_a_occupied_s1 ? operand_a_s1[{}:{k}] : {oh}", 2 * k - 1)),
+        z1 = pad(&format!("operand_a_occupied_s1 ? operand_a_s1[{}:{}] : {k}'d0", kk - 1, 2 * k)),
+        x2 = pad(&format!("operand_b_point_s1 ? point_x_s1 : operand_b_occupied_s1 ? operand_b_s1[{}:0] : {k}'d0", k - 1)),
+        y2 = pad(&format!("operand_b_point_s1 ? point_y_s1 : operand_b_occupied_s1 ? operand_b_s1[{}:{k}] : {oh}", 2 * k - 1)),
+        z2 = pad(&format!("operand_b_point_s1 ? {oh} : operand_b_occupied_s1 ? operand_b_s1[{}:{}] : {k}'d0", kk - 1, 2 * k)),
         host = u8::from(cfg.host_aggregation),
-        next_msm = "                st <= S_ACCUM;\n                got_last <= 1'b0;\n                started <= 1'b0;\n                aocc <= 0;\n                n_cycles <= 0; n_accum <= 0; n_bucket <= 0; n_hazard <= 0; n_stall <= 0; n_adds <= 0;\n",
-        dwin = dwin,
-        dbkt = dbkt,
-        dx = pad(&format!("dump_occ ? dump_q[{}:0] : {k}'d0", k - 1)),
-        dy = pad(&format!("dump_occ ? dump_q[{}:{k}] : {oh}", 2 * k - 1)),
-        dz = pad(&format!("dump_occ ? dump_q[{}:{}] : {k}'d0", kk - 1, 2 * k)),
-        ox = pad("res_x"),
-        oy = pad("res_y"),
-        oz = pad("res_z"),
+        next_msm = format!("                phase <= S_ACCUM;\n                got_last <= 1'b0;\n                started <= 1'b0;\n                aux_occupied <= {na}'d0;\n"),
+        dx = pad(&format!("bucket_b_occupied ? bucket_b_value[{}:0] : {k}'d0", k - 1)),
+        dy = pad(&format!("bucket_b_occupied ? bucket_b_value[{}:{k}] : {oh}", 2 * k - 1)),
+        dz = pad(&format!("bucket_b_occupied ? bucket_b_value[{}:{}] : {k}'d0", kk - 1, 2 * k)),
+        ox = pad("result_x"),
+        oy = pad("result_y"),
+        oz = pad("result_z"),
     ));
     v.push_str(
         "initial begin\n    in_ready = 1'b0;\n    out_valid = 1'b0;\n    out_last = 1'b0;\n    out_window = 0;\n    out_bucket = 0;\n    out_x = 0;\n    out_y = 0;\n    \
@@ -569,7 +661,17 @@ end\n",
         adder,
         windows: nw,
         buckets: m,
+        blocks: blocks.emit()?,
     })
+}
+
+/// `name` (`from` bits) zero-extended to `to` bits.
+fn widen(name: &str, from: usize, to: usize) -> String {
+    if to > from {
+        format!("{{{}'d0, {name}}}", to - from)
+    } else {
+        name.to_string()
+    }
 }
 
 /// The rust-hdl block: ports, the point adder as a child block, the controller as its body.
@@ -801,11 +903,13 @@ impl Core for MsmConfig {
                 emit_core(&mut Msm::<W, TA, TB, TP>::new(self.0), self.1)
             }
         }
-        dispatch(
+        let mut v = dispatch(
             self.adder.width()?,
             self.adder.tile,
             &Emit(&plan, &self.top),
-        )
+        )?;
+        v.push_str(&plan.blocks);
+        Ok(v)
     }
 }
 

@@ -1,0 +1,148 @@
+//! Signed-digit recoder: walks one scalar window by window and gives, for the current window
+//! `w`, the signed digit `d_w` in `(-2^(c-1), 2^(c-1)]` as a bucket address `{w, |d_w| - 1}`,
+//! its sign, whether it is zero and whether `w` is the last window.
+//!
+//! The digit of window `w` is `v = s_w + carry` (`s_w` the c scalar bits of the window, the
+//! carry out of the previous window); `v > 2^(c-1)` gives `d = v - 2^c` and a carry of 1 into
+//! the next window, otherwise `d = v` and no carry. `load` takes a new scalar (window 0, no
+//! carry) and wins over `step`, which moves to the next window. There is no reset: the
+//! controller loads a scalar before it reads a digit.
+
+use super::block_module;
+use crate::interface::{Contract, Core, Timing};
+use crate::manifest::PortSpec;
+use crate::rtl::index_bits;
+use crate::HdlError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoderConfig {
+    /// Window width c.
+    pub window: usize,
+    /// Number of windows.
+    pub windows: usize,
+    pub top: String,
+}
+
+impl RecoderConfig {
+    /// Bits of the window index.
+    pub fn window_bits(&self) -> usize {
+        index_bits(self.windows)
+    }
+
+    /// Bits of a bucket address `{window, |d| - 1}`.
+    pub fn address_bits(&self) -> usize {
+        self.window_bits() + self.window - 1
+    }
+}
+
+impl Core for RecoderConfig {
+    const NAME: &'static str = "msm-digit-recoder";
+
+    fn top(&self) -> &str {
+        &self.top
+    }
+
+    fn validate(&self) -> Result<(), HdlError> {
+        if !(2..=super::MAX_WINDOW).contains(&self.window) || self.windows == 0 {
+            return Err(HdlError::Unsupported(format!(
+                "recoder: window width {} or {} windows out of range",
+                self.window, self.windows
+            )));
+        }
+        if self.window * self.windows < 2 || self.window > super::SCALAR_PORT {
+            return Err(HdlError::Unsupported("recoder: no digits".into()));
+        }
+        Ok(())
+    }
+
+    fn reset(&self) -> &'static str {
+        ""
+    }
+
+    fn ports(&self) -> Result<Vec<PortSpec>, HdlError> {
+        Ok(vec![
+            PortSpec::input("clock", 1, "rising-edge clock"),
+            PortSpec::input(
+                "load",
+                1,
+                "take load_scalar: window 0, no carry (wins over step)",
+            ),
+            PortSpec::input("load_scalar", super::SCALAR_PORT, "the scalar to recode"),
+            PortSpec::input("step", 1, "move to the next window, carrying the sign"),
+            PortSpec::output(
+                "bucket_address",
+                self.address_bits(),
+                "{window, |digit| - 1} of the current window (meaningless when digit_zero)",
+            ),
+            PortSpec::output("digit_negative", 1, "the current digit is negative"),
+            PortSpec::output("digit_zero", 1, "the current digit is 0"),
+            PortSpec::output("last_window", 1, "the current window is the last one"),
+        ])
+    }
+
+    fn timing(&self) -> Result<Timing, HdlError> {
+        Ok(Timing {
+            latency: 0,
+            initiation_interval: 1,
+            handshake: "load and step take effect on the rising edge; the digit outputs are a \
+                        function of the state"
+                .into(),
+        })
+    }
+
+    fn contract(&self) -> Result<Contract, HdlError> {
+        Ok(Contract {
+            arithmetic: format!(
+                "signed {c}-bit digits of a scalar, {nw} windows: d_w in (-2^{c1}, 2^{c1}]",
+                c = self.window,
+                nw = self.windows,
+                c1 = self.window - 1
+            ),
+            modulus: None,
+            field: None,
+            tiles: 0,
+        })
+    }
+
+    fn emit(&self) -> Result<String, HdlError> {
+        let c = self.window;
+        let wb = self.window_bits();
+        let body = format!(
+            "// Signed-digit recoder: c = {c}, {nw} windows.\n\
+reg [{s1}:0] scalar_rest = 0; // the scalar shifted down to the current window\n\
+reg [{wb1}:0] window_index = 0;\n\
+reg window_carry = 1'b0; // carry into the current window\n\
+wire [{c}:0] digit_plus_carry = {{1'b0, scalar_rest[{c1}:0]}} + {{{c}'d0, window_carry}};\n\
+wire digit_is_negative = digit_plus_carry > {cp1}'d{half};\n\
+wire [{c}:0] digit_magnitude = digit_is_negative ? ({cp1}'d{full} - digit_plus_carry) : digit_plus_carry;\n\
+wire [{c2}:0] bucket_in_window = digit_magnitude[{c2}:0] - {c1w}'d1;\n\
+always @(posedge clock) begin\n\
+    if (load) begin\n\
+        scalar_rest <= load_scalar;\n\
+        window_index <= {wb}'d0;\n\
+        window_carry <= 1'b0;\n\
+    end else if (step) begin\n\
+        scalar_rest <= scalar_rest >> {c};\n\
+        window_index <= window_index + {wb}'d1;\n\
+        window_carry <= digit_is_negative;\n\
+    end\n\
+end\n\
+assign bucket_address = {{window_index, bucket_in_window}};\n\
+assign digit_negative = digit_is_negative;\n\
+assign digit_zero = digit_magnitude == {cp1}'d0;\n\
+assign last_window = window_index == {wb}'d{last};\n",
+            nw = self.windows,
+            s1 = super::SCALAR_PORT - 1,
+            wb1 = wb - 1,
+            c1 = c - 1,
+            c2 = c - 2,
+            c1w = c - 1,
+            cp1 = c + 1,
+            half = 1usize << (c - 1),
+            full = 1usize << c,
+            last = self.windows - 1,
+        );
+        Ok(block_module(&self.top, &self.ports()?, &[], &body))
+    }
+}

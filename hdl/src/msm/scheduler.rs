@@ -1,0 +1,118 @@
+//! Bucket scheduler and hazard tracker of the accumulation phase.
+//!
+//! It keeps one in-flight bit per bucket (set when an addition into the bucket is issued,
+//! cleared when its sum is written back) and decides, each cycle, what the adder's slot does:
+//! - a parked point whose bucket is free goes first (`issue_parked`, which also pops it);
+//! - otherwise the current point's nonzero digit is issued when its bucket is free and is not
+//!   the parked point's bucket (`issue_new`);
+//! - a current point that conflicts is parked when the FIFO has room (or frees a slot this
+//!   cycle) (`park`), else it waits (`stall`);
+//! - `advance`: the current window is done (zero digit, issued or parked).
+//!
+//! On an edge, `done_enable` clears the bit of `done_bucket`, then an issue sets its bucket's
+//! bit, then `clear_enable` clears the bit of `clear_address` (the controller walks every
+//! address after reset). Nothing is issued unless `accumulating`.
+
+use super::block_module;
+use crate::interface::{Contract, Core, Timing};
+use crate::manifest::PortSpec;
+use crate::HdlError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchedulerConfig {
+    /// Buckets of all windows together.
+    pub buckets: usize,
+    /// Bits of a bucket address.
+    pub address_bits: usize,
+    pub top: String,
+}
+
+impl Core for SchedulerConfig {
+    const NAME: &'static str = "msm-bucket-scheduler";
+
+    fn top(&self) -> &str {
+        &self.top
+    }
+
+    fn validate(&self) -> Result<(), HdlError> {
+        if self.buckets < 2 || self.buckets > 1 << self.address_bits {
+            return Err(HdlError::Unsupported(format!(
+                "scheduler: {} buckets do not fit {}-bit addresses",
+                self.buckets, self.address_bits
+            )));
+        }
+        Ok(())
+    }
+
+    fn reset(&self) -> &'static str {
+        ""
+    }
+
+    fn ports(&self) -> Result<Vec<PortSpec>, HdlError> {
+        let a = self.address_bits;
+        Ok(vec![
+            PortSpec::input("clock", 1, "rising-edge clock"),
+            PortSpec::input("accumulating", 1, "the accumulation phase: issues allowed"),
+            PortSpec::input("point_valid", 1, "a current point is being scheduled"),
+            PortSpec::input("digit_zero", 1, "its digit in this window is 0"),
+            PortSpec::input("point_bucket", a, "its bucket in this window"),
+            PortSpec::input("parked_waiting", 1, "the parking FIFO is not empty"),
+            PortSpec::input("parked_bucket", a, "the bucket of the FIFO's head"),
+            PortSpec::input("fifo_full", 1, "the parking FIFO is full"),
+            PortSpec::input("done_enable", 1, "a bucket sum is written back"),
+            PortSpec::input("done_bucket", a, "its bucket"),
+            PortSpec::input("clear_enable", 1, "clear one in-flight bit"),
+            PortSpec::input("clear_address", a, "the bucket to clear"),
+            PortSpec::output("issue_parked", 1, "issue the FIFO's head (and pop it)"),
+            PortSpec::output("issue_new", 1, "issue the current point"),
+            PortSpec::output("park", 1, "park the current point"),
+            PortSpec::output("advance", 1, "the current window is done"),
+            PortSpec::output("stall", 1, "the current point waits this cycle"),
+        ])
+    }
+
+    fn timing(&self) -> Result<Timing, HdlError> {
+        Ok(Timing {
+            latency: 0,
+            initiation_interval: 1,
+            handshake: "decisions are combinational; the in-flight bits change on the edge".into(),
+        })
+    }
+
+    fn contract(&self) -> Result<Contract, HdlError> {
+        Ok(Contract {
+            arithmetic: format!(
+                "issue/park/stall decisions over {} buckets with one in-flight bit each",
+                self.buckets
+            ),
+            modulus: None,
+            field: None,
+            tiles: 0,
+        })
+    }
+
+    fn emit(&self) -> Result<String, HdlError> {
+        let body = format!(
+            "// Bucket scheduler: {nb} buckets.\n\
+reg bucket_in_flight [0:{nb1}];\n\
+wire parked_ready = accumulating && parked_waiting && !bucket_in_flight[parked_bucket];\n\
+wire point_conflict = bucket_in_flight[point_bucket] || (parked_ready && parked_bucket == point_bucket);\n\
+wire point_needs_add = accumulating && point_valid && !digit_zero;\n\
+assign issue_parked = parked_ready;\n\
+assign issue_new = point_needs_add && !parked_ready && !point_conflict;\n\
+assign park = point_needs_add && point_conflict && (!fifo_full || parked_ready);\n\
+assign advance = accumulating && point_valid && (digit_zero || issue_new || park);\n\
+assign stall = point_needs_add && !issue_new && !park;\n\
+always @(posedge clock) begin\n\
+    if (done_enable) bucket_in_flight[done_bucket] <= 1'b0;\n\
+    if (parked_ready) bucket_in_flight[parked_bucket] <= 1'b1;\n\
+    else if (issue_new) bucket_in_flight[point_bucket] <= 1'b1;\n\
+    if (clear_enable) bucket_in_flight[clear_address] <= 1'b0;\n\
+end\n",
+            nb = self.buckets,
+            nb1 = self.buckets - 1,
+        );
+        Ok(block_module(&self.top, &self.ports()?, &[], &body))
+    }
+}
