@@ -183,11 +183,18 @@ fn point_add_lints_clean() {
 }
 
 #[test]
-#[ignore = "enabled when the MSM sub-block work lands"]
 fn msm_lints_clean() {
     let mut problems = vec![];
-    let cfg = zkhdl_sim::msm::config_for(&Curve::from_name("bls12-381").unwrap(), 8);
-    check(&cfg, "msm bls12-381", &mut problems);
+    for (curve, window, host) in [
+        ("bls12-381", 8, false),
+        ("bls12-381", 4, true),
+        ("bn254", 8, false),
+    ] {
+        let mut cfg = zkhdl_sim::msm::config_for(&Curve::from_name(curve).unwrap(), window);
+        cfg.host_aggregation = host;
+        let what = format!("msm {curve} c={window} host_aggregation={host}");
+        check(&cfg, &what, &mut problems);
+    }
     assert_clean(problems);
 }
 
