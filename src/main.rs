@@ -12,8 +12,8 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use zkhdl::options::{
-    native_tile, CurveArgs, FieldArgs, GoldenPairsArgs, ModMulArgs, MsmArgs, SimArgs, SweepArgs,
-    TargetArgs, VectorArgs,
+    native_tile, CurveArgs, FieldArgs, GoldenPairsArgs, ModMulArgs, MsmArgs, NttArgs, SimArgs,
+    SweepArgs, TargetArgs, VectorArgs,
 };
 use zkhdl::simulate::MsmDrive;
 use zkhdl::{bench, explore, generate, golden, simulate, synthesis, CoreConfig, Outcome};
@@ -125,6 +125,19 @@ enum GenCore {
         #[arg(long)]
         top: Option<String>,
     },
+    /// Streaming NTT of 2^K points over a prime field, P elements per cycle.
+    Ntt {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        ntt: NttArgs,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module.
+        #[arg(long, default_value = "zk_ntt")]
+        top: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -170,6 +183,16 @@ enum SimCore {
         #[arg(long)]
         watchdog: Option<u64>,
     },
+    /// NTT of 2^K points, checked against arkworks. Input file: {"field": F, "values": [...]}
+    /// or {"field": F, "batches": [[...], ...]} (canonical hex, 2^K values each).
+    Ntt {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        ntt: NttArgs,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -211,6 +234,15 @@ enum SynthCore {
         /// Tile shape (default: the target's DSP shape).
         #[arg(long)]
         tile: Option<String>,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Streaming NTT (slow for large sizes).
+    Ntt {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        ntt: NttArgs,
         #[command(flatten)]
         target: TargetArgs,
     },
@@ -361,6 +393,12 @@ fn gen(core: GenCore) -> Outcome {
             let top = top.unwrap_or_else(|| format!("zk_tile_{tile}"));
             (CoreConfig::tile(&tile)?, top, out)
         }
+        GenCore::Ntt {
+            field,
+            ntt,
+            out,
+            top,
+        } => (CoreConfig::ntt(&field, &ntt)?, top, out),
     };
     generate::gen(cfg, top, &out)
 }
@@ -370,6 +408,7 @@ fn sim(core: SimCore) -> Outcome {
         SimCore::Modmul { field, opts, sim } => simulate::modmul(&field, &opts, &sim),
         SimCore::Modadd { field, sim } => simulate::modadd(&field, &sim),
         SimCore::PointAdd { curve, sim } => simulate::point_add(&curve, &sim),
+        SimCore::Ntt { field, ntt, sim } => simulate::ntt(&field, &ntt, &sim),
         SimCore::Msm {
             curve,
             msm,
@@ -406,6 +445,7 @@ fn synth(core: SynthCore) -> Outcome {
             let native = native_tile(target.resolve()?.0);
             (CoreConfig::tile(tile.as_deref().unwrap_or(native))?, target)
         }
+        SynthCore::Ntt { field, ntt, target } => (CoreConfig::ntt(&field, &ntt)?, target),
     };
     synthesis::synth(&cfg.generate()?, &target)
 }

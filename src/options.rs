@@ -10,7 +10,8 @@ use zkhdl_sim::run::{Gaps, SimOptions};
 
 #[derive(Args, Clone)]
 pub struct FieldArgs {
-    /// Field preset: bls12-381-fq, bls12-381-fr, bn254-fq, bn254-fr, bls12-377-fq, bls12-377-fr.
+    /// Field preset: bls12-381-fq, bls12-381-fr, bn254-fq, bn254-fr, bls12-377-fq, bls12-377-fr,
+    /// goldilocks, babybear, koalabear.
     #[arg(long)]
     pub field: Option<String>,
     /// Custom odd prime modulus as hex (0x...), up to 768 bits.
@@ -332,4 +333,54 @@ pub struct SweepArgs {
     /// Area axis: luts, ffs or dsps.
     #[arg(long, default_value = "luts")]
     pub area: String,
+}
+
+/// Shape of an `ntt` core.
+#[derive(Args, Clone)]
+pub struct NttArgs {
+    /// Transform size is 2^K points (1 to 16).
+    #[arg(long = "log-n", value_name = "K")]
+    pub log_n: usize,
+    /// Elements per cycle, P: 1, 2, 4 or 8.
+    #[arg(long, default_value_t = 1, value_name = "P")]
+    pub lanes: usize,
+    /// The inverse transform (with the 1/N scaling).
+    #[arg(long)]
+    pub inverse: bool,
+    /// Output order: natural or bit-reversed.
+    #[arg(long, default_value = "natural")]
+    pub output_order: String,
+    /// Twiddle multiplier: montgomery (any prime) or goldilocks (shifts and adds; goldilocks only).
+    #[arg(long, default_value = "montgomery")]
+    pub multiplier: String,
+}
+
+impl NttArgs {
+    /// The NTT configuration for field `f`, checked.
+    pub fn config(&self, f: &Field) -> Result<zkhdl_hdl::ntt::NttConfig, Failure> {
+        use zkhdl_hdl::ntt::{Multiplier, OutputOrder};
+        if !(1..=zkhdl_hdl::ntt::MAX_LOG_N).contains(&self.log_n) {
+            return Err(Failure::input(format!(
+                "--log-n {} is outside 1..={}",
+                self.log_n,
+                zkhdl_hdl::ntt::MAX_LOG_N
+            )));
+        }
+        let order = OutputOrder::parse(&self.output_order).ok_or_else(|| {
+            Failure::input(format!(
+                "--output-order {} is not one of natural, bit-reversed",
+                self.output_order
+            ))
+        })?;
+        let multiplier = Multiplier::parse(&self.multiplier).ok_or_else(|| {
+            Failure::input(format!(
+                "--multiplier {} is not one of montgomery, goldilocks",
+                self.multiplier
+            ))
+        })?;
+        let mut cfg = zkhdl_sim::ntt::config_for(f, self.log_n, self.lanes, self.inverse, order)?;
+        cfg.multiplier = multiplier;
+        zkhdl_hdl::Core::validate(&cfg)?;
+        Ok(cfg)
+    }
 }

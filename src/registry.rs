@@ -2,11 +2,12 @@
 //! core that `gen`, `synth` and `explore` work on alike.
 
 use crate::error::Failure;
-use crate::options::{tile_shape, CurveArgs, FieldArgs, ModMulArgs, MsmArgs};
+use crate::options::{tile_shape, CurveArgs, FieldArgs, ModMulArgs, MsmArgs, NttArgs};
 use zkhdl_golden::{Curve, Field};
 use zkhdl_hdl::modadd::ModAddConfig;
 use zkhdl_hdl::modmul::ModMulConfig;
 use zkhdl_hdl::msm::MsmConfig;
+use zkhdl_hdl::ntt::NttConfig;
 use zkhdl_hdl::point_add::PointAddConfig;
 use zkhdl_hdl::tile::TileConfig;
 use zkhdl_hdl::{Core, GeneratedCore};
@@ -84,6 +85,10 @@ pub const CORES: &[CoreEntry] = &[
         name: "tile",
         verbs: &[Verb::Gen, Verb::Synth],
     },
+    CoreEntry {
+        name: "ntt",
+        verbs: &[Verb::Gen, Verb::Sim, Verb::Synth],
+    },
 ];
 
 /// The entry of a core by its command-line name.
@@ -99,6 +104,7 @@ pub enum CoreConfig {
     PointAdd(Curve, PointAddConfig),
     Msm(Curve, MsmConfig),
     Tile(TileConfig),
+    Ntt(NttConfig),
 }
 
 impl CoreConfig {
@@ -135,6 +141,12 @@ impl CoreConfig {
         Ok(CoreConfig::Tile(TileConfig::new(tile_shape(shape)?)))
     }
 
+    /// The NTT of --field or --modulus and its shape.
+    pub fn ntt(field: &FieldArgs, ntt: &NttArgs) -> Result<Self, Failure> {
+        let f = field.resolve()?;
+        Ok(CoreConfig::Ntt(ntt.config(&f)?))
+    }
+
     /// The command-line name of the core.
     pub fn name(&self) -> &'static str {
         match self {
@@ -143,6 +155,7 @@ impl CoreConfig {
             CoreConfig::PointAdd(..) => "point-add",
             CoreConfig::Msm(..) => "msm",
             CoreConfig::Tile(_) => "tile",
+            CoreConfig::Ntt(_) => "ntt",
         }
     }
 
@@ -154,6 +167,7 @@ impl CoreConfig {
             CoreConfig::PointAdd(_, c) => c.top = top,
             CoreConfig::Msm(_, c) => c.top = top,
             CoreConfig::Tile(c) => c.top = top,
+            CoreConfig::Ntt(c) => c.top = top,
         }
     }
 
@@ -165,6 +179,7 @@ impl CoreConfig {
             CoreConfig::PointAdd(_, c) => c.generate()?,
             CoreConfig::Msm(_, c) => c.generate()?,
             CoreConfig::Tile(c) => c.generate()?,
+            CoreConfig::Ntt(c) => c.generate()?,
         })
     }
 
@@ -205,6 +220,19 @@ impl CoreConfig {
                 c.shape.name(),
                 m.latency
             )),
+            CoreConfig::Ntt(c) => Some(format!(
+                "{}: {}-point {} NTT over {}, {} lanes, {} output, latency {}, {} tiles, a new \
+                 transform every {} cycles",
+                m.top,
+                c.size(),
+                if c.inverse { "inverse" } else { "forward" },
+                c.field,
+                c.lanes,
+                c.output_order.name(),
+                m.latency,
+                m.tiles,
+                c.beats()
+            )),
         }
     }
 }
@@ -220,7 +248,6 @@ mod tests {
             assert!(c.accepts(Verb::Synth), "{}", c.name);
             assert_eq!(core(c.name).unwrap().name, c.name);
         }
-        assert!(core("ntt").is_none());
         assert!(!core("tile").unwrap().accepts(Verb::Sim));
     }
 }

@@ -4,7 +4,7 @@
 use crate::error::{verdict, Outcome};
 use crate::options::{
     probability, sim_options, trace_needs_verilator, verilator_only, CurveArgs, FieldArgs,
-    ModMulArgs, MsmArgs, SimArgs, Simulator,
+    ModMulArgs, MsmArgs, NttArgs, SimArgs, Simulator,
 };
 use crate::progress::Spinner;
 use crate::report::{affine_json, msm_json, pretty, print_build, print_run_json, print_verdict};
@@ -300,6 +300,103 @@ pub fn msm(curve: &CurveArgs, msm: &MsmArgs, sim: &SimArgs, d: MsmDrive) -> Outc
                 serde_json::to_string(&affine_json(&run.expected)).expect("json")
             );
         }
+    }
+    note_trace(sim);
+    Ok(verdict(ok))
+}
+
+/// Transforms through the NTT core, each compared with arkworks' (or the bignum model's).
+pub fn ntt(field: &FieldArgs, shape: &NttArgs, sim: &SimArgs) -> Outcome {
+    let v = &sim.vectors;
+    if let Some(f) = field.field.is_some().then(|| field.resolve()).transpose()? {
+        shape.config(&f)?;
+    } else if field.modulus.is_some() {
+        shape.config(&field.resolve()?)?;
+    }
+    let (f, batches, single, seed) = match (&v.input, v.random) {
+        (Some(path), _) => {
+            let text = crate::error::read_file(path)?;
+            let (f, b, single) = zkhdl_sim::ntt::read_input(
+                &text,
+                field.field.as_deref(),
+                field.modulus.as_deref(),
+                shape.log_n,
+            )
+            .map_err(|e| crate::vectors::in_file(path, e))?;
+            (f, b, single, None)
+        }
+        (None, Some(n)) => {
+            let f = field.resolve()?;
+            shape.config(&f)?;
+            let seed = crate::vectors::seed_or_fresh(v.seed);
+            let b = zkhdl_sim::ntt::random_batches(&f, shape.log_n, n, seed);
+            (f, b, false, Some(seed))
+        }
+        (None, None) => {
+            return Err(crate::error::Failure::input(
+                "give --random N (with --seed S) or --input FILE",
+            ))
+        }
+    };
+    let cfg = shape.config(&f)?;
+    let mut opts = sim_options(sim, seed)?;
+    trace_needs_verilator(sim)?;
+    let nopts = zkhdl_sim::ntt::NttSimOptions {
+        build: opts.build.clone(),
+        gaps: opts.gaps.as_ref().map(|g| (g.seed, g.idle_probability)),
+        trace: opts.trace.clone(),
+    };
+    let elements = batches.len() << shape.log_n;
+    let spin = spinner(sim, &mut opts, "ntt", elements, STREAM_BAR_FROM);
+    let run = match sim.simulator {
+        Simulator::Verilator => zkhdl_sim::ntt::simulate(&cfg, &f, &batches, &nopts)?,
+        Simulator::Iverilog => zkhdl_sim::ntt::simulate_iverilog(&cfg, &f, &batches, &nopts)?,
+    };
+    drop(spin);
+    let ok = run.matches_golden();
+    if sim.json {
+        let mut out = run.json(&f, &cfg, &batches, single);
+        out["core"] = json!("ntt");
+        out["simulator"] = json!(sim.simulator.name());
+        out["seed"] = json!(seed);
+        println!("{}", pretty(&out));
+    } else {
+        println!(
+            "ntt {} ({} bits): {} {}-point {} transforms, {} lanes, {} output",
+            f.name(),
+            f.bits(),
+            batches.len(),
+            cfg.size(),
+            if cfg.inverse { "inverse" } else { "forward" },
+            cfg.lanes,
+            cfg.output_order.name()
+        );
+        print_build(&run.build);
+        println!(
+            "simulated {} cycles in {:.3} s ({:.0} cycles/s), latency {}, {} elements per cycle",
+            run.cycles,
+            run.wall_s,
+            run.cycles_per_s(),
+            run.latency,
+            run.elements_per_cycle
+        );
+        for e in &run.stream_errors {
+            println!("STREAM ERROR: {e}");
+        }
+        for m in &run.mismatches {
+            println!(
+                "MISMATCH transform {}: {} values differ, first at index {}: expected {}, got {}",
+                m.transform, m.wrong_values, m.first_index, m.expected, m.got
+            );
+        }
+        println!(
+            "{}",
+            if ok {
+                "PASS: every result matches golden"
+            } else {
+                "FAIL: results differ from golden"
+            }
+        );
     }
     note_trace(sim);
     Ok(verdict(ok))

@@ -419,7 +419,7 @@ pub fn instantiate(
     for (n, l) in leaves.iter().enumerate() {
         for (x_side, op) in [(true, &l.x), (false, &l.y)] {
             let Operand::Var(sig) = op else { continue };
-            let x_on_a = specs.iter().find(|s| s.0 == n).map_or(true, |s| s.3);
+            let x_on_a = specs.iter().find(|s| s.0 == n).is_none_or(|s| s.3);
             let chunk = if x_side == x_on_a { ta } else { tb };
             for c in 0..sig.width.div_ceil(chunk) {
                 if !read.contains(&(n, x_side, c)) {
