@@ -381,9 +381,14 @@ pub fn modadd_spec(cfg: &ModAddConfig) -> Result<ProofSpec, FormalError> {
         .width()
         .map_err(|e| FormalError::Generate(e.to_string()))?;
     let top = &g.manifest.top;
-    // Mutant: the sum's correction compares with `>` instead of `>=`, so a + b == p comes out
-    // as p instead of 0 (a single input pair per b).
-    let verilog = seed_mutant(&g.verilog, "s1_raw$q >= modulus", "s1_raw$q > modulus")?;
+    // Mutant: the sum's correction compares with `>` instead of `>=` (a difference a + b - p
+    // of zero counts as a borrow), so a + b == p comes out as p instead of 0 (a single input
+    // pair per b).
+    let verilog = seed_mutant(
+        &g.verilog,
+        &format!("(dsum_2[{w}] ? "),
+        &format!("(dsum_2[{w}] | dsum_2 == {}'h0 ? ", w + 1),
+    )?;
     let p = hex(w + 1, &cfg.modulus);
     let lat = zkhdl_hdl::modadd::LATENCY;
     let harness = format!(
