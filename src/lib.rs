@@ -11,6 +11,7 @@ pub mod generate;
 pub mod golden;
 pub mod options;
 pub mod progress;
+pub mod prove;
 pub mod registry;
 pub mod report;
 pub mod simulate;

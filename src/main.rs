@@ -15,6 +15,7 @@ use zkhdl::options::{
     native_tile, CurveArgs, FieldArgs, GoldenPairsArgs, ModMulArgs, MsmArgs, NttArgs, SimArgs,
     SweepArgs, TargetArgs, VectorArgs,
 };
+use zkhdl::prove::{self, ProveArgs};
 use zkhdl::simulate::MsmDrive;
 use zkhdl::{bench, explore, generate, golden, simulate, synthesis, CoreConfig, Outcome};
 
@@ -55,6 +56,11 @@ enum Command {
     Bench {
         #[command(subcommand)]
         core: BenchCore,
+    },
+    /// Prove a core's emitted Verilog with SymbiYosys (z3 or yices); exit 0 when it holds.
+    Prove {
+        #[command(subcommand)]
+        core: ProveCore,
     },
     /// Write test vectors and their golden (arkworks) results.
     Golden {
@@ -137,6 +143,34 @@ enum GenCore {
         /// Name of the top Verilog module.
         #[arg(long, default_value = "zk_ntt")]
         top: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProveCore {
+    /// (a +- b) mod p for all a, b < p, unbounded (k-induction).
+    Modadd {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        prove: ProveArgs,
+    },
+    /// The registered product equals a * b.
+    Tile {
+        /// Tile shape: 16x16, 18x18, 26x17 or 27x27.
+        #[arg(long, default_value = "16x16")]
+        tile: String,
+        #[command(flatten)]
+        prove: ProveArgs,
+    },
+    /// a b R^-1 mod p for all inputs (primes up to 20 bits); the handshake for wider ones.
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        opts: ModMulArgs,
+        #[command(flatten)]
+        prove: ProveArgs,
     },
 }
 
@@ -355,6 +389,11 @@ fn run(cli: Cli) -> Outcome {
                 seed,
                 out,
             } => bench::modmul(&field, &opts, n, seed, &out),
+        },
+        Command::Prove { core } => match core {
+            ProveCore::Modadd { field, prove } => prove::modadd(&field, &prove),
+            ProveCore::Tile { tile, prove } => prove::tile(&tile, &prove),
+            ProveCore::Modmul { field, opts, prove } => prove::modmul(&field, &opts, &prove),
         },
         Command::Golden { op } => match op {
             GoldenOp::Modadd(a) => golden::modadd(&a),

@@ -1003,3 +1003,49 @@ fn sim_ntt_refuses_bad_input() {
         "--log-n",
     );
 }
+
+/// `prove`: a modadd proof holds (exit 0, JSON report), its seeded mutant fails with a
+/// counterexample trace (exit 1), and bad options are refused (exit 2).
+#[test]
+fn prove_modadd_and_its_mutant() {
+    let d = tmp("prove");
+    let dir = d.to_string_lossy().into_owned();
+    let o = zkhdl(&[
+        "prove",
+        "modadd",
+        "--modulus",
+        "0xfff1",
+        "--out",
+        &dir,
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j = stdout_json(&o);
+    assert_eq!(j["status"], "pass");
+    assert_eq!(j["mode"], "prove");
+    let o = zkhdl(&[
+        "prove",
+        "modadd",
+        "--modulus",
+        "0xfff1",
+        "--out",
+        &dir,
+        "--mutant",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let j = stdout_json(&o);
+    assert_eq!(j["status"], "fail");
+    let trace = j["trace"].as_str().expect("a counterexample trace");
+    assert!(std::path::Path::new(trace).exists(), "{trace}");
+    assert_bad_input(&["prove", "tile", "--solver", "cvc5"], "unknown solver");
+    assert_bad_input(
+        &["prove", "modadd", "--field", "bls12-381-fq", "--depth", "0"],
+        "--depth",
+    );
+}
