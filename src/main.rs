@@ -12,8 +12,8 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use zkhdl::options::{
-    native_tile, CurveArgs, FieldArgs, GoldenPairsArgs, ModMulArgs, MsmArgs, NttArgs, SimArgs,
-    SweepArgs, TargetArgs, VectorArgs,
+    CurveArgs, FieldArgs, GoldenPairsArgs, ModMulArgs, MsmArgs, NttArgs, SimArgs, SweepArgs,
+    TargetArgs, VectorArgs,
 };
 use zkhdl::prove::{self, ProveArgs};
 use zkhdl::simulate::MsmDrive;
@@ -475,13 +475,13 @@ fn synth(core: SynthCore) -> Outcome {
             target,
         } => {
             let f = field.resolve()?;
-            let tile = native_tile(target.resolve()?.0);
+            let tile = synthesis::default_tile(&target)?;
             (CoreConfig::modmul(&f, &opts, tile)?, target)
         }
         SynthCore::PointAdd { curve, target } => (CoreConfig::point_add(&curve)?, target),
         SynthCore::Msm { curve, msm, target } => (CoreConfig::msm(&curve, &msm, 1024)?, target),
         SynthCore::Tile { tile, target } => {
-            let native = native_tile(target.resolve()?.0);
+            let native = synthesis::default_tile(&target)?;
             (CoreConfig::tile(tile.as_deref().unwrap_or(native))?, target)
         }
         SynthCore::Ntt { field, ntt, target } => (CoreConfig::ntt(&field, &ntt)?, target),

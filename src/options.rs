@@ -193,7 +193,8 @@ impl Simulator {
 #[derive(Args, Clone)]
 pub struct TargetArgs {
     /// ecp5-85k (placed and routed), ice40-up5k (placed and routed), xcup (UltraScale+
-    /// resource counts) or generic (gate-level estimate).
+    /// resource counts), generic (gate-level estimate) or asic-osu018 (OSU 0.18 um cells,
+    /// OpenSTA timing).
     #[arg(long)]
     pub target: String,
     /// Clock constraint in MHz (default: 100 for ECP5, 24 for iCE40).

@@ -61,6 +61,9 @@ pub fn synthesize(
 
 /// Synthesizes `core` for --target and prints its report (a table, or JSON with --json).
 pub fn synth(core: &GeneratedCore, t: &TargetArgs) -> Outcome {
+    if t.target == ASIC_TARGET {
+        return asic(core, t);
+    }
     let (target, freq) = t.resolve()?;
     let dir = t.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
@@ -76,6 +79,58 @@ pub fn synth(core: &GeneratedCore, t: &TargetArgs) -> Outcome {
         println!("{}", pretty(&synth_report_json(core, &r)));
     } else {
         print_synth_table(core, &r);
+    }
+    Ok(0)
+}
+
+/// The standard-cell target: yosys mapped to the OSU 0.18 um Liberty library, timed with OpenSTA.
+pub const ASIC_TARGET: &str = "asic-osu018";
+
+/// The tile shape a target's multipliers use unless --tile says otherwise.
+pub fn default_tile(t: &TargetArgs) -> Result<&'static str, Failure> {
+    if t.target == ASIC_TARGET {
+        return Ok("26x17");
+    }
+    Ok(crate::options::native_tile(t.resolve()?.0))
+}
+
+/// `synth ... --target asic-osu018`: area, cells, flip-flops and the critical path.
+fn asic(core: &GeneratedCore, t: &TargetArgs) -> Outcome {
+    let freq = t.freq.unwrap_or(100.0);
+    if !(freq.is_finite() && freq > 0.0) {
+        return Err(Failure::input("--freq must be a positive number of MHz"));
+    }
+    let dir = t.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!("build/synth/{}-{ASIC_TARGET}", core.manifest.core))
+    });
+    let spinner = Spinner::start(
+        !t.json,
+        format!("{}: yosys (OSU 0.18 um) and OpenSTA", core.manifest.top),
+    );
+    let files = core.write(&dir)?;
+    let r = zkhdl_synth::asic::run(
+        &core.manifest.top,
+        &core.manifest.clock,
+        &files[..1],
+        1000.0 / freq,
+        &dir,
+    )?;
+    drop(spinner);
+    if t.json {
+        let mut v = serde_json::to_value(&r).expect("json");
+        v["core"] = serde_json::json!(core.manifest.core);
+        v["tiles"] = serde_json::json!(core.manifest.tiles);
+        v["latency"] = serde_json::json!(core.manifest.latency);
+        println!("{}", pretty(&v));
+    } else {
+        println!(
+            "{} on {ASIC_TARGET} (no wires, no placement): {:.0} um2, {} cells, {} flip-flops",
+            r.top, r.area_um2, r.cells, r.flip_flops
+        );
+        println!(
+            "critical path {:.2} ns ({:.1} MHz) against a {:.2} ns clock (slack {:.2} ns)",
+            r.critical_path_ns, r.fmax_mhz, r.clock_period_ns, r.worst_slack_ns
+        );
     }
     Ok(0)
 }

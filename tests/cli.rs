@@ -1049,3 +1049,49 @@ fn prove_modadd_and_its_mutant() {
         "--depth",
     );
 }
+
+/// `synth --target asic-osu018`: the OSU 0.18 um estimate of a small modular adder has its
+/// JSON keys, a plausible register count (two 16-bit pipeline stages and more) and a critical
+/// path that is the reciprocal of the reported Fmax.
+#[test]
+fn synth_asic_osu018_reports_area_and_timing() {
+    let d = tmp("asic");
+    let dir = d.to_string_lossy().into_owned();
+    let o = zkhdl(&[
+        "synth",
+        "modadd",
+        "--modulus",
+        "0xfff1",
+        "--target",
+        "asic-osu018",
+        "--freq",
+        "50",
+        "--out",
+        &dir,
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j = stdout_json(&o);
+    for key in [
+        "area_um2",
+        "cells",
+        "critical_path_ns",
+        "fmax_mhz",
+        "flip_flops",
+    ] {
+        assert!(j.get(key).is_some(), "missing {key}: {j}");
+    }
+    assert!(j["area_um2"].as_f64().unwrap() > 0.0);
+    assert!(j["flip_flops"].as_u64().unwrap() >= 2 * 16);
+    let cp = j["critical_path_ns"].as_f64().unwrap();
+    let fmax = j["fmax_mhz"].as_f64().unwrap();
+    assert!(
+        cp > 0.0 && (cp * fmax - 1000.0).abs() < 1e-6,
+        "{cp} ns, {fmax} MHz"
+    );
+}
