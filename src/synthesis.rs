@@ -22,20 +22,13 @@ pub fn synthesize(
     let mut verilog = vec![files[0].clone()];
     let mut top = core.manifest.top.clone();
     if target == Target::Ice40Up5k {
-        let ports: Vec<zkhdl_synth::harness::HarnessPort> = core
-            .manifest
-            .ports
-            .iter()
-            .filter(|p| p.name != core.manifest.clock)
-            .map(|p| zkhdl_synth::harness::HarnessPort {
-                name: p.name.clone(),
-                width: p.width,
-                input: p.direction == zkhdl_hdl::Direction::Input,
-            })
-            .collect();
         let wrapper = format!("{top}_serial");
-        let text =
-            zkhdl_synth::harness::serial_wrapper(&wrapper, &top, &core.manifest.clock, &ports);
+        let text = zkhdl_synth::harness::serial_wrapper(
+            &wrapper,
+            &top,
+            &core.manifest.clock,
+            &core.manifest.ports,
+        );
         let path = dir.join(format!("{wrapper}.v"));
         write_file(&path, &text)?;
         verilog.push(path);

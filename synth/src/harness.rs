@@ -4,47 +4,12 @@
 //! one LUT per output bit) is included in the report; the README says so.
 
 use std::fmt::Write as _;
-use zkhdl_hdl::{Direction, PortSpec};
-
-/// Transitional: the CLI's current caller builds these; new code passes the manifest's
-/// [`PortSpec`]s, the one port type of the workspace. Delete once no caller uses it.
-#[derive(Clone, Debug)]
-pub struct HarnessPort {
-    pub name: String,
-    pub width: usize,
-    pub input: bool,
-}
-
-impl From<HarnessPort> for PortSpec {
-    fn from(p: HarnessPort) -> Self {
-        let direction = if p.input {
-            Direction::Input
-        } else {
-            Direction::Output
-        };
-        PortSpec {
-            name: p.name,
-            direction,
-            width: p.width,
-            description: String::new(),
-        }
-    }
-}
+use zkhdl_hdl::PortSpec;
 
 /// Verilog of module `wrapper` around `core`: `clock` passes through, every other port of
 /// `ports` (the manifest's, in order) goes through the shift registers.
-pub fn serial_wrapper<P: Clone + Into<PortSpec>>(
-    wrapper: &str,
-    core: &str,
-    clock: &str,
-    ports: &[P],
-) -> String {
-    let ports: Vec<PortSpec> = ports
-        .iter()
-        .cloned()
-        .map(Into::into)
-        .filter(|p| p.name != clock)
-        .collect();
+pub fn serial_wrapper(wrapper: &str, core: &str, clock: &str, ports: &[PortSpec]) -> String {
+    let ports: Vec<PortSpec> = ports.iter().filter(|p| p.name != clock).cloned().collect();
     let input = |p: &&PortSpec| p.is_input();
     let mut v = String::new();
     let _ = writeln!(
@@ -98,15 +63,5 @@ mod tests {
             v.contains("core dut(.clock(clock), .a(ishift[2:0]), .b(ishift[4:3]), .y(o_y));"),
             "{v}"
         );
-        // The transitional port type gives the same wrapper.
-        let old: Vec<HarnessPort> = ports[1..]
-            .iter()
-            .map(|p| HarnessPort {
-                name: p.name.clone(),
-                width: p.width,
-                input: p.direction == Direction::Input,
-            })
-            .collect();
-        assert_eq!(serial_wrapper("w", "core", "clock", &old), v);
     }
 }
