@@ -1,0 +1,341 @@
+//! The command line's grammar: every verb, core and flag (clap). `main.rs` maps each onto the
+//! library.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use zkhdl::options::{
+    CurveArgs, FieldArgs, GoldenPairsArgs, ModMulArgs, MsmArgs, NttArgs, SimArgs, SweepArgs,
+    TargetArgs, VectorArgs,
+};
+use zkhdl::prove::ProveArgs;
+#[derive(Parser)]
+#[command(
+    name = "zkhdl",
+    version,
+    about = "RTL generators, Verilator simulation against arkworks, and FPGA flows for ZK-proof accelerators"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Generate a core's Verilog and manifest JSON.
+    Gen {
+        #[command(subcommand)]
+        core: GenCore,
+    },
+    /// Simulate a core's emitted Verilog with Verilator and compare every result with arkworks.
+    Sim {
+        #[command(subcommand)]
+        core: SimCore,
+    },
+    /// Synthesize a core for an FPGA target (yosys, and nextpnr where the target places).
+    Synth {
+        #[command(subcommand)]
+        core: SynthCore,
+    },
+    /// Sweep a core's configurations on a target; print and plot the Pareto front.
+    Explore {
+        #[command(subcommand)]
+        core: ExploreCore,
+    },
+    /// Benchmark a core in Verilator (fresh build, then a long random run) and write results.
+    Bench {
+        #[command(subcommand)]
+        core: BenchCore,
+    },
+    /// Prove a core's emitted Verilog with SymbiYosys (z3 or yices); exit 0 when it holds.
+    Prove {
+        #[command(subcommand)]
+        core: ProveCore,
+    },
+    /// Write test vectors and their golden (arkworks) results.
+    Golden {
+        #[command(subcommand)]
+        op: GoldenOp,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum GenCore {
+    /// Montgomery modular multiplier.
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        opts: ModMulArgs,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module.
+        #[arg(long, default_value = "zk_modmul")]
+        top: String,
+    },
+    /// Pipelined modular adder/subtractor.
+    Modadd {
+        #[command(flatten)]
+        field: FieldArgs,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module.
+        #[arg(long, default_value = "zk_modadd")]
+        top: String,
+    },
+    /// Complete projective point adder (Renes-Costello-Batina Alg. 7), one addition per cycle.
+    PointAdd {
+        #[command(flatten)]
+        curve: CurveArgs,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module.
+        #[arg(long, default_value = "zk_point_add")]
+        top: String,
+    },
+    /// Pippenger MSM core around one point adder.
+    Msm {
+        #[command(flatten)]
+        curve: CurveArgs,
+        #[command(flatten)]
+        msm: MsmArgs,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module.
+        #[arg(long, default_value = "zk_msm")]
+        top: String,
+    },
+    /// One DSP tile multiplier: registered operands and product, latency 2.
+    Tile {
+        /// Tile shape: 16x16, 18x18, 26x17 or 27x27.
+        #[arg(long, default_value = "26x17")]
+        tile: String,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module (default: zk_tile_<shape>).
+        #[arg(long)]
+        top: Option<String>,
+    },
+    /// Streaming NTT of 2^K points over a prime field, P elements per cycle.
+    Ntt {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        ntt: NttArgs,
+        /// Output folder for <top>.v and <top>.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the top Verilog module.
+        #[arg(long, default_value = "zk_ntt")]
+        top: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ProveCore {
+    /// (a +- b) mod p for all a, b < p, unbounded (k-induction).
+    Modadd {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        prove: ProveArgs,
+    },
+    /// The registered product equals a * b.
+    Tile {
+        /// Tile shape: 16x16, 18x18, 26x17 or 27x27.
+        #[arg(long, default_value = "16x16")]
+        tile: String,
+        #[command(flatten)]
+        prove: ProveArgs,
+    },
+    /// a b R^-1 mod p for all inputs (primes up to 20 bits); the handshake for wider ones.
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        opts: ModMulArgs,
+        #[command(flatten)]
+        prove: ProveArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SimCore {
+    /// Montgomery modular multiplier: products of canonical pairs (converted to and from the
+    /// Montgomery domain by the simulator).
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        opts: ModMulArgs,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+    /// Modular adder/subtractor: each pair gives a sum and a difference.
+    Modadd {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+    /// Point adder: P + Q for each pair, checked against arkworks and bit-exact against the
+    /// formula's software model. Input file: {"curve": C, "pairs": [[P, Q], ...]}.
+    PointAdd {
+        #[command(flatten)]
+        curve: CurveArgs,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+    /// MSM: sum k_i P_i in hardware, checked against arkworks. Input file: {"curve": C,
+    /// "points": [{"x","y"} | "infinity", ...], "scalars": [...]}.
+    Msm {
+        #[command(flatten)]
+        curve: CurveArgs,
+        #[command(flatten)]
+        msm: MsmArgs,
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Hold out_ready low on random cycles with this probability (0 to 0.95).
+        #[arg(long, value_name = "P")]
+        backpressure: Option<f64>,
+        /// Fail if nothing moves for this many cycles (default: from the configuration).
+        #[arg(long)]
+        watchdog: Option<u64>,
+    },
+    /// NTT of 2^K points, checked against arkworks. Input file: {"field": F, "values": [...]}
+    /// or {"field": F, "batches": [[...], ...]} (canonical hex, 2^K values each).
+    Ntt {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        ntt: NttArgs,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SynthCore {
+    /// Modular adder/subtractor.
+    Modadd {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Montgomery modular multiplier.
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        opts: ModMulArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Complete projective point adder (slow: twelve multipliers).
+    PointAdd {
+        #[command(flatten)]
+        curve: CurveArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Pippenger MSM core around one point adder (slow: the adder and the bucket memory).
+    Msm {
+        #[command(flatten)]
+        curve: CurveArgs,
+        #[command(flatten)]
+        msm: MsmArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// One DSP tile multiplier.
+    Tile {
+        /// Tile shape (default: the target's DSP shape).
+        #[arg(long)]
+        tile: Option<String>,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Streaming NTT (slow for large sizes).
+    Ntt {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        ntt: NttArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ExploreCore {
+    /// Sweep tile shapes, Karatsuba levels, architectures and iterative tile counts.
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        sweep: SweepArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCore {
+    /// MSM: adder utilization, cycles against the bound, cycles/s and build time.
+    Msm {
+        #[command(flatten)]
+        curve: CurveArgs,
+        #[command(flatten)]
+        msm: MsmArgs,
+        /// Random pairs.
+        #[arg(long, default_value_t = 4096)]
+        n: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Results file (JSON); a Markdown table is written beside it (.md).
+        #[arg(long, default_value = "results/msm-bench.json")]
+        out: PathBuf,
+    },
+    /// Simulated cycles/s and verilate+compile time of a modmul core.
+    Modmul {
+        #[command(flatten)]
+        field: FieldArgs,
+        #[command(flatten)]
+        opts: ModMulArgs,
+        /// Random operand pairs to push through.
+        #[arg(long, default_value_t = 200_000)]
+        n: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Results file (JSON); a Markdown table is written beside it (.md).
+        #[arg(long, default_value = "results/modmul-bench.json")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum GoldenOp {
+    /// Sums and differences of pairs.
+    Modadd(GoldenPairsArgs),
+    /// Products of pairs.
+    Modmul(GoldenPairsArgs),
+    /// Multi-scalar multiplication of (point, scalar) pairs.
+    Msm {
+        /// Curve: bls12-381, bn254, bls12-377 (with --random).
+        #[arg(long)]
+        curve: Option<String>,
+        #[command(flatten)]
+        vectors: VectorArgs,
+        /// Also write the input vectors to this file.
+        #[arg(long)]
+        vectors_out: Option<PathBuf>,
+        /// Write the expected result here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
