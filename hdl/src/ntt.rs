@@ -418,8 +418,20 @@ pub fn plan_with(cfg: &NttConfig, mutant: Mutant) -> Result<NttPlan, HdlError> {
                     "integer {pre}i;\ninitial for ({pre}i = 0; {pre}i < {dl}; {pre}i = {pre}i + 1) {pre}jm[{pre}i] = {db}'d0;"
                 ));
             }
+            // The delay RAMs are read one cycle ahead into a register (a synchronous read
+            // port, so synthesis infers block RAM): the address is the pointer the stage
+            // will hold next cycle. The only write in a cycle goes to the current pointer,
+            // which differs from the next one (dl > 1), so the register always equals the
+            // RAM word at the pointer.
+            if dl > 1 {
+                g.d(&format!(
+                    "wire {}{pre}ra = reset ? {pw}'d0 : ({pre}adv ? {ptr_next} : {pre}ptr);",
+                    range(pw)
+                ));
+                g.d(&format!("reg {}{pre}jq = {db}'d0;", range(db)));
+            }
             let jhead = if dl > 1 {
-                format!("{{1'b0, {pre}jm[{pre}ptr]}}")
+                format!("{{1'b0, {pre}jq}}")
             } else {
                 format!("{jb}'d0")
             };
@@ -429,6 +441,9 @@ pub fn plan_with(cfg: &NttConfig, mutant: Mutant) -> Result<NttPlan, HdlError> {
             let mut seq = format!(
                 "always @(posedge clock) begin\n    {pre}ov <= {pre}adv & ({pre}b | {pre}tag[{pre}ptr]) & ~reset;\n    {pre}os <= {pre}b;\n    {pre}oj <= {pre}b ? {jb}'d{dl} : {jhead};\n"
             );
+            if dl > 1 {
+                let _ = writeln!(seq, "    {pre}jq <= {pre}jm[{pre}ra];");
+            }
             for (l, x) in cur_x.iter().enumerate() {
                 g.d(&format!("reg {k1r}{pre}m{l} [0:{}];", dl - 1));
                 g.d(&format!("integer {pre}i{l};"));
@@ -436,7 +451,12 @@ pub fn plan_with(cfg: &NttConfig, mutant: Mutant) -> Result<NttPlan, HdlError> {
                     "initial for ({pre}i{l} = 0; {pre}i{l} < {dl}; {pre}i{l} = {pre}i{l} + 1) {pre}m{l}[{pre}i{l}] = {}'d0;",
                     kb + 1
                 ));
-                g.d(&format!("wire {k1r}{pre}h{l} = {pre}m{l}[{pre}ptr];"));
+                if dl > 1 {
+                    g.d(&format!("reg {k1r}{pre}h{l} = {}'d0;", kb + 1));
+                    let _ = writeln!(seq, "    {pre}h{l} <= {pre}m{l}[{pre}ra];");
+                } else {
+                    g.d(&format!("wire {k1r}{pre}h{l} = {pre}m{l}[{pre}ptr];"));
+                }
                 g.d(&format!(
                     "wire {k1r}{pre}sum{l} = {{1'b0, {pre}h{l}[{}:0]}} + {{1'b0, {x}}};",
                     kb - 1
