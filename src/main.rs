@@ -103,7 +103,7 @@ fn gen(core: GenCore) -> Outcome {
             ntt,
             out,
             top,
-        } => (CoreConfig::ntt(&field, &ntt)?, top, out),
+        } => (CoreConfig::ntt(&field, &ntt, "26x17")?, top, out),
     };
     generate::gen(cfg, top, &out)
 }
@@ -150,7 +150,10 @@ fn synth(core: SynthCore) -> Outcome {
             let native = synthesis::default_tile(&target)?;
             (CoreConfig::tile(tile.as_deref().unwrap_or(native))?, target)
         }
-        SynthCore::Ntt { field, ntt, target } => (CoreConfig::ntt(&field, &ntt)?, target),
+        SynthCore::Ntt { field, ntt, target } => {
+            let tile = synthesis::default_tile(&target)?;
+            (CoreConfig::ntt(&field, &ntt, tile)?, target)
+        }
     };
     synthesis::synth(&cfg.generate()?, &target)
 }

@@ -354,11 +354,24 @@ pub struct NttArgs {
     /// Twiddle multiplier: montgomery (any prime) or goldilocks (shifts and adds; goldilocks only).
     #[arg(long, default_value = "montgomery")]
     pub multiplier: String,
+    /// DSP tile of the multipliers: 16x16, 18x18, 26x17 or 27x27 (default 26x17; for
+    /// `synth`, the target's DSP shape).
+    #[arg(long)]
+    pub tile: Option<String>,
 }
 
 impl NttArgs {
-    /// The NTT configuration for field `f`, checked.
+    /// The NTT configuration for field `f` (26x17 tiles unless --tile says otherwise), checked.
     pub fn config(&self, f: &Field) -> Result<zkhdl_hdl::ntt::NttConfig, Failure> {
+        self.config_with_default(f, "26x17")
+    }
+
+    /// The NTT configuration for field `f`, with `default_tile` unless --tile says otherwise.
+    pub fn config_with_default(
+        &self,
+        f: &Field,
+        default_tile: &str,
+    ) -> Result<zkhdl_hdl::ntt::NttConfig, Failure> {
         use zkhdl_hdl::ntt::{Multiplier, OutputOrder};
         if !(1..=zkhdl_hdl::ntt::MAX_LOG_N).contains(&self.log_n) {
             return Err(Failure::input(format!(
@@ -381,6 +394,7 @@ impl NttArgs {
         })?;
         let mut cfg = zkhdl_sim::ntt::config_for(f, self.log_n, self.lanes, self.inverse, order)?;
         cfg.multiplier = multiplier;
+        cfg.tile = tile_shape(self.tile.as_deref().unwrap_or(default_tile))?;
         zkhdl_hdl::Core::validate(&cfg)?;
         Ok(cfg)
     }

@@ -142,9 +142,9 @@ impl CoreConfig {
     }
 
     /// The NTT of --field or --modulus and its shape.
-    pub fn ntt(field: &FieldArgs, ntt: &NttArgs) -> Result<Self, Failure> {
+    pub fn ntt(field: &FieldArgs, ntt: &NttArgs, default_tile: &str) -> Result<Self, Failure> {
         let f = field.resolve()?;
-        Ok(CoreConfig::Ntt(ntt.config(&f)?))
+        Ok(CoreConfig::Ntt(ntt.config_with_default(&f, default_tile)?))
     }
 
     /// The command-line name of the core.
