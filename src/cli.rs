@@ -36,10 +36,22 @@ pub enum Command {
         #[command(subcommand)]
         core: SynthCore,
     },
-    /// Sweep a core's configurations on a target; print and plot the Pareto front.
+    /// Sweep a core's configurations on a target; print and plot the Pareto front. With
+    /// --shard I/N, one N-th of the sweep; `explore --merge DIR... --out DIR` joins the shards.
+    #[command(args_conflicts_with_subcommands = true, arg_required_else_help = true)]
     Explore {
         #[command(subcommand)]
-        core: ExploreCore,
+        core: Option<ExploreCore>,
+        /// Merge the --out folders of `explore <core> ... --shard I/N` (every I of one N) into
+        /// the table, plot and explore.json one unsharded run writes.
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        merge: Vec<PathBuf>,
+        /// Output folder of --merge (explore.json, explore.md, pareto.svg).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print one JSON object instead of the table (with --merge).
+        #[arg(long)]
+        json: bool,
     },
     /// Benchmark a core in Verilator (fresh build, then a long random run) and write results.
     Bench {
@@ -281,6 +293,10 @@ pub enum ExploreCore {
         target: TargetArgs,
         #[command(flatten)]
         sweep: SweepArgs,
+        /// Synthesize only shard I of N: configuration k (0-based, in sweep order) is shard
+        /// (k mod N) + 1's. Writes <out>/explore.json for `explore --merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
     },
 }
 

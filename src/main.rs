@@ -33,12 +33,25 @@ fn run(cli: Cli) -> Outcome {
         Command::Gen { core } => gen(core),
         Command::Sim { core } => sim(core),
         Command::Synth { core } => synth(core),
-        Command::Explore { core } => match core {
-            ExploreCore::Modmul {
+        Command::Explore {
+            core,
+            merge,
+            out,
+            json,
+        } => match core {
+            Some(ExploreCore::Modmul {
                 field,
                 target,
                 sweep,
-            } => explore::modmul(&field, &target, &sweep),
+                shard,
+            }) => explore::modmul(&field, &target, &sweep, shard.as_deref()),
+            None => match out {
+                Some(out) if !merge.is_empty() => explore::merge(&merge, &out, json),
+                _ if merge.is_empty() => Err(zkhdl::Failure::input(
+                    "explore needs a core (zkhdl explore modmul ...) or --merge DIR... --out DIR",
+                )),
+                _ => Err(zkhdl::Failure::input("--merge needs --out DIR")),
+            },
         },
         Command::Bench { core } => match core {
             BenchCore::Msm {
