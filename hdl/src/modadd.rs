@@ -1,7 +1,7 @@
 //! `modadd`: a pipelined modular adder/subtractor for any odd prime up to 768 bits.
 //!
 //! Contract: on a rising clock edge with `in_valid` high, the core takes operands `a`, `b`
-//! (canonical, `< p`) and `op` (0 = add, 1 = subtract). [`LATENCY`] cycles later `out_valid` is high
+//! (canonical, `< p`) and `op` (0 = add, 1 = subtract). [`ModAddConfig::latency`] cycles later `out_valid` is high
 //! for exactly one cycle and `result` holds `(a + b) mod p` or `(a - b) mod p`, fully reduced,
 //! with `out_op` echoing `op`. One operation per cycle, no backpressure: every accepted input
 //! produces exactly one output, in order. `reset` (synchronous, active high) clears the valid
@@ -10,12 +10,14 @@
 //! Structure: stage 1 forms the raw sum `a + b` or difference `a - b` (width W+1, the top bit of a
 //! difference being its sign); stage 2 subtracts p from a sum that reached p, or adds p to a
 //! negative difference, and registers the result. The datapath is the netlist's modular adder
-//! ([`crate::netlist::Netlist::mod_add_sub`]), which the point adder uses too.
+//! ([`crate::netlist::Netlist::mod_add_sub`]), which the point adder uses too. Timing by
+//! construction: where the datapath is wider than `max_add_bits`, every add is a two-stage
+//! carry-select adder over chunks of at most that many bits, and the latency grows from 2 to 5.
 
 use crate::emit::emit_core;
 use crate::interface::{Contract, Core, Timing};
 use crate::manifest::{stream_ports, PortSpec};
-use crate::netlist::{AddSub, Netlist, Sig};
+use crate::netlist::{zext, AddSub, Netlist, Sig};
 use crate::rtl::{outputs_at_time_zero, valid_pipeline, width_class, Body};
 use crate::HdlError;
 use num_bigint::BigUint;
@@ -23,7 +25,8 @@ use rust_hdl::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
-/// Cycles from an accepted input to its result.
+/// Cycles from an accepted input to its result when the datapath fits one carry chain
+/// (`max_add_bits`); see [`ModAddConfig::latency`].
 pub const LATENCY: usize = 2;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +38,9 @@ pub struct ModAddConfig {
     pub field: String,
     /// Name of the top Verilog module.
     pub top: String,
+    /// The longest carry chain between two registers (0: unbounded).
+    #[serde(default = "crate::netlist::default_max_add_bits")]
+    pub max_add_bits: usize,
 }
 
 impl ModAddConfig {
@@ -43,11 +49,14 @@ impl ModAddConfig {
             modulus,
             field: field.to_string(),
             top: "zk_modadd".to_string(),
+            max_add_bits: crate::netlist::DEFAULT_MAX_ADD_BITS,
         }
     }
 
+    /// Cycles from an accepted input to its result: 2, or 5 where p + 1 bits are wider than
+    /// `max_add_bits`.
     pub fn latency(&self) -> usize {
-        LATENCY
+        datapath(self).map(|d| d.1).unwrap_or(LATENCY)
     }
 
     /// The operand/result port width.
@@ -60,25 +69,47 @@ impl ModAddConfig {
 /// the point adder uses) with the operation chosen per input, `op` carried alongside, and the
 /// valid pipeline.
 pub fn body(cfg: &ModAddConfig) -> Result<String, HdlError> {
+    datapath(cfg).map(|d| d.0)
+}
+
+/// The body and its latency.
+fn datapath(cfg: &ModAddConfig) -> Result<(String, usize), HdlError> {
     let w = cfg.width()?;
-    let mut nl = Netlist::default();
+    let mut nl = Netlist::with_max_add(cfg.max_add_bits);
     let port = |name: &str, width: usize| Sig {
         name: name.into(),
         width,
         stage: 0,
     };
     let op = port("op", 1);
-    let result = nl.mod_add_sub(
-        &port("a", w),
-        &port("b", w),
-        AddSub::Select(op.clone()),
-        &cfg.modulus,
-    );
+    // The datapath is as wide as the ports; where that is beyond one carry chain, only as
+    // wide as p (the bits above are zero for inputs below p).
+    let k = if nl.one_stage(w + 1) {
+        w
+    } else {
+        cfg.modulus.bits() as usize
+    };
+    let (a, b) = if k < w {
+        nl.unused("a", w - 1, k);
+        nl.unused("b", w - 1, k);
+        (
+            nl.slice(&port("a", w), 0, k).expect("k < w"),
+            nl.slice(&port("b", w), 0, k).expect("k < w"),
+        )
+    } else {
+        (port("a", w), port("b", w))
+    };
+    let result = nl.mod_add_sub(&a, &b, AddSub::Select(op.clone()), &cfg.modulus);
+    let result = if k < w {
+        nl.wire("result", w, result.stage, &zext(&result.name, k, w))
+    } else {
+        result
+    };
     let out_op = nl.at(&op, result.stage);
-    debug_assert_eq!(result.stage, LATENCY);
+    let latency = result.stage;
     let mut s = String::new();
     nl.render(&mut s, "clock");
-    s.push_str(&valid_pipeline(LATENCY));
+    s.push_str(&valid_pipeline(latency));
     let _ = writeln!(s, "always @(*) out_op = {};", out_op.name);
     let _ = writeln!(s, "always @(*) result = {};", result.name);
     s.push_str(&outputs_at_time_zero(&[
@@ -86,7 +117,7 @@ pub fn body(cfg: &ModAddConfig) -> Result<String, HdlError> {
         ("out_op", 1),
         ("result", w),
     ]));
-    Ok(s)
+    Ok((s, latency))
 }
 
 /// The rust-hdl block: ports and the datapath as its body.
@@ -172,7 +203,7 @@ impl Core for ModAddConfig {
     }
 
     fn timing(&self) -> Result<Timing, HdlError> {
-        Ok(Timing::pipelined(LATENCY))
+        Ok(Timing::pipelined(self.latency()))
     }
 
     fn contract(&self) -> Result<Contract, HdlError> {

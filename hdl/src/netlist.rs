@@ -58,8 +58,32 @@ pub enum AddSub {
     Select(Sig),
 }
 
+/// The carry into [`Netlist::add_wide`].
+#[derive(Clone, Debug)]
+pub enum Carry {
+    Zero,
+    One,
+    /// A 1-bit signal, valid at the operands' stage.
+    Bit(Sig),
+}
+
+/// The default bound on a carry chain between two registers ([`Netlist::max_add_bits`]):
+/// 64 bits, eight CARRY8 on UltraScale+ and 32 CCU2C on ECP5.
+pub const DEFAULT_MAX_ADD_BITS: usize = 64;
+
+/// [`DEFAULT_MAX_ADD_BITS`], for serde defaults of the configurations.
+pub fn default_max_add_bits() -> usize {
+    DEFAULT_MAX_ADD_BITS
+}
+
 #[derive(Default)]
 pub struct Netlist {
+    /// Timing by construction: the widest carry-propagate addition between two registers that
+    /// [`Netlist::add_wide`] (and every wide add built on it: the compressor's final add, the
+    /// modular adder's add and correction) may emit; wider ones become two-stage carry-select
+    /// adders over chunks of at most this many bits. 0 means unbounded (one stage, however
+    /// wide).
+    pub max_add_bits: usize,
     decls: Vec<String>,
     assigns: Vec<String>,
     seq: Vec<String>,
@@ -197,6 +221,106 @@ impl Netlist {
         Some(self.wire("s", w, s.stage, &expr))
     }
 
+    /// A netlist whose carry chains are at most `max_add_bits` long (0: unbounded).
+    pub fn with_max_add(max_add_bits: usize) -> Self {
+        Netlist {
+            max_add_bits,
+            ..Netlist::default()
+        }
+    }
+
+    /// Whether an addition of `width` bits may be done in one stage.
+    pub fn one_stage(&self, width: usize) -> bool {
+        self.max_add_bits == 0 || width <= self.max_add_bits
+    }
+
+    /// Registered `x + y + carry` over `width` bits (operands zero-extended, at most `width`
+    /// bits each): `width + 1` bits, the top one the carry out. Valid one stage after the later
+    /// operand when `width` fits [`Netlist::max_add_bits`]; otherwise a carry-select adder in
+    /// two stages: stage 1 adds every chunk of at most `max_add_bits` bits twice (carry in 0
+    /// and 1; the lowest chunk once, with the real carry), stage 2 resolves the chunk carries
+    /// (one AND-OR per chunk on single bits) and selects each chunk's sum.
+    pub fn add_wide(&mut self, prefix: &str, x: &Sig, y: &Sig, carry: Carry, width: usize) -> Sig {
+        let mut st = x.stage.max(y.stage);
+        if let Carry::Bit(c) = &carry {
+            st = st.max(c.stage);
+        }
+        let (x, y) = (self.at(x, st), self.at(y, st));
+        assert!(
+            x.width <= width && y.width <= width,
+            "{prefix}: operands wider than {width}"
+        );
+        let cin = match &carry {
+            Carry::Zero => None,
+            Carry::One => Some("1'b1".to_string()),
+            Carry::Bit(c) => Some(self.at(c, st).name),
+        };
+        let ext = |s: &Sig, w: usize| zext(&s.name, s.width, w);
+        if self.one_stage(width) {
+            let mut e = format!("{} + {}", ext(&x, width + 1), ext(&y, width + 1));
+            if let Some(c) = &cin {
+                e = format!("{e} + {}", zext(c, 1, width + 1));
+            }
+            return self.reg_expr(prefix, width + 1, st, &e);
+        }
+        let xw = self.wire(&format!("{prefix}_x"), width, st, &ext(&x, width));
+        let yw = self.wire(&format!("{prefix}_y"), width, st, &ext(&y, width));
+        let b = self.max_add_bits;
+        let mut lo = 0;
+        let mut sums: Vec<(Sig, Option<Sig>)> = vec![];
+        while lo < width {
+            let w = b.min(width - lo);
+            let xi = self.slice(&xw, lo, w).expect("inside");
+            let yi = self.slice(&yw, lo, w).expect("inside");
+            let e0 = format!(
+                "{} + {}",
+                zext(&xi.name, w, w + 1),
+                zext(&yi.name, w, w + 1)
+            );
+            if lo == 0 {
+                let e = match &cin {
+                    Some(c) => format!("{e0} + {}", zext(c, 1, w + 1)),
+                    None => e0,
+                };
+                sums.push((self.reg_expr(&format!("{prefix}_c0"), w + 1, st, &e), None));
+            } else {
+                let s0 = self.reg_expr(&format!("{prefix}_c0"), w + 1, st, &e0);
+                let e1 = format!("{e0} + {}", zext("1'b1", 1, w + 1));
+                let s1 = self.reg_expr(&format!("{prefix}_c1"), w + 1, st, &e1);
+                sums.push((s0, Some(s1)));
+            }
+            lo += w;
+        }
+        // Stage 2: the carry into chunk i, then each chunk's sum.
+        let mut carry_in = String::new();
+        let mut parts = vec![];
+        for (s0, s1) in &sums {
+            let w = s0.width - 1;
+            let part = match s1 {
+                None => bit_range(&s0.name, w - 1, 0),
+                Some(s1) => format!(
+                    "({carry_in} ? {} : {})",
+                    bit_range(&s1.name, w - 1, 0),
+                    bit_range(&s0.name, w - 1, 0)
+                ),
+            };
+            parts.push(part);
+            let next = match s1 {
+                None => format!("{}[{w}]", s0.name),
+                Some(s1) => format!("({}[{w}] | ({}[{w}] & {carry_in}))", s0.name, s1.name),
+            };
+            carry_in = self.wire(&format!("{prefix}_cy"), 1, st + 1, &next).name;
+        }
+        parts.push(carry_in);
+        parts.reverse();
+        self.reg_expr(
+            prefix,
+            width + 1,
+            st + 1,
+            &format!("{{{}}}", parts.join(", ")),
+        )
+    }
+
     /// Registered `x + y`, one bit wider than the wider operand.
     pub fn add_reg(&mut self, x: &Sig, y: &Sig) -> Sig {
         let st = x.stage.max(y.stage);
@@ -245,6 +369,9 @@ impl Netlist {
         let k = a.width;
         assert_eq!(b.width, k, "operands of a modular add are of one width");
         assert!(p.bits() as usize <= k, "p fits the operands");
+        if !self.one_stage(k + 1) {
+            return self.mod_add_sub_wide(&a, &b, op, p);
+        }
         let (ea, eb) = (zext(&a.name, k, k + 1), zext(&b.name, k, k + 1));
         let (prefix, raw_expr) = match &op {
             AddSub::Add => ("add", format!("{ea} + {eb}")),
@@ -291,6 +418,76 @@ impl Netlist {
                     k,
                     st + 1,
                     &format!("{} ? ({fix_sub}) : ({e})", s.name),
+                )
+            }
+        }
+    }
+
+    /// [`Netlist::mod_add_sub`] for operands wider than [`Netlist::max_add_bits`]: every add
+    /// through [`Netlist::add_wide`]. The raw sum or difference `a + b` or `a + ~b + 1` (k + 1
+    /// bits, bit k the carry or the borrow) in two stages; then, for a sum, `raw - p` as
+    /// `raw + (2^(k+1) - p)` (two stages) and a registered choice; for a difference,
+    /// `raw + (borrow ? p : 0)` (two stages). Six stages for `Select`, fewer for one op.
+    fn mod_add_sub_wide(&mut self, a: &Sig, b: &Sig, op: AddSub, p: &BigUint) -> Sig {
+        let st = a.stage.max(b.stage);
+        let k = a.width;
+        let (y, carry) = match &op {
+            AddSub::Add => (b.clone(), Carry::Zero),
+            AddSub::Sub => (
+                self.wire("nb", k + 1, st, &format!("~{}", zext(&b.name, k, k + 1))),
+                Carry::One,
+            ),
+            AddSub::Select(s) => {
+                let s = self.at(s, st);
+                let e = format!("{s} ? ~{b} : {b}", s = s.name, b = zext(&b.name, k, k + 1));
+                (self.wire("yb", k + 1, st, &e), Carry::Bit(s))
+            }
+        };
+        let raw_full = self.add_wide("raw", a, &y, carry, k + 1);
+        self.unused(&raw_full.name, k + 1, k + 1);
+        let raw = self.slice(&raw_full, 0, k + 1).expect("k + 1 bits");
+        let low = self.slice(&raw, 0, k).expect("k bits");
+        let borrow = self.slice(&raw, k, 1).expect("bit k");
+        // A sum: keep it unless raw - p does not borrow.
+        let fixed_add = |nl: &mut Netlist| {
+            let neg_p = (BigUint::one() << (k + 1)) - p;
+            let c = nl.wire("negp", k + 1, raw.stage, &literal(&neg_p, k + 1));
+            let d = nl.add_wide("dsum", &raw, &c, Carry::Zero, k + 1);
+            nl.unused(&d.name, k + 1, k + 1);
+            let low_d = nl.at(&low, d.stage);
+            let e = format!(
+                "{}[{k}] ? {} : {}",
+                d.name,
+                bit_range(&d.name, k - 1, 0),
+                low_d.name
+            );
+            nl.wire("fadd", k, d.stage, &e)
+        };
+        // A difference: add p back after a borrow.
+        let fixed_sub = |nl: &mut Netlist| {
+            let e = format!("{} ? {} : {k}'d0", borrow.name, literal(p, k));
+            let c = nl.wire("corr", k, raw.stage, &e);
+            let r = nl.add_wide("fsub", &low, &c, Carry::Zero, k);
+            nl.unused(&r.name, k, k);
+            nl.slice(&r, 0, k).expect("k bits")
+        };
+        match op {
+            AddSub::Add => {
+                let e = fixed_add(self);
+                self.reg(&e)
+            }
+            AddSub::Sub => fixed_sub(self),
+            AddSub::Select(s) => {
+                let fa = fixed_add(self);
+                let fs = fixed_sub(self);
+                let at = fa.stage.max(fs.stage);
+                let (fa, fs) = (self.at(&fa, at), self.at(&fs, at));
+                let s = self.at(&s, at);
+                self.reg_expr(
+                    "faddsub",
+                    k,
+                    at,
+                    &format!("{} ? {} : {}", s.name, fs.name, fa.name),
                 )
             }
         }
@@ -444,6 +641,19 @@ impl Netlist {
             }
         }
         let low_row = format!("{{{}}}", low.join(", "));
+        if nslices > 1 && !self.one_stage(out_width) {
+            // Timing by construction: the carry-propagate add in chunks (two stages).
+            let l = self.wire("row", out_width, cur_stage, &low_row);
+            let h = self.wire(
+                "carries",
+                out_width,
+                cur_stage,
+                &format!("{{{}, {slice_bits}'b0}}", high.join(", ")),
+            );
+            let r = self.add_wide("sum", &l, &h, Carry::Zero, out_width);
+            self.unused(&r.name, out_width, out_width);
+            return self.slice(&r, 0, out_width).expect("out_width bits");
+        }
         let e = if nslices > 1 {
             // `high` holds slice j's carry at slice j + 1; the lowest slice gets none.
             format!("{low_row} + {{{}, {slice_bits}'b0}}", high.join(", "))

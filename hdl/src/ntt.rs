@@ -331,7 +331,11 @@ pub fn plan_with(cfg: &NttConfig, mutant: Mutant) -> Result<NttPlan, HdlError> {
     cfg.validate()?;
     let mul_plan = match cfg.multiplier {
         Multiplier::Montgomery => modmul::plan(&cfg.modmul())?,
-        Multiplier::Goldilocks => crate::ntt_goldilocks::plan(cfg.tile, cfg.karatsuba)?,
+        Multiplier::Goldilocks => crate::ntt_goldilocks::plan(
+            cfg.tile,
+            cfg.karatsuba,
+            crate::netlist::DEFAULT_MAX_ADD_BITS,
+        )?,
     };
     let lm = mul_plan.latency;
     let kb = cfg.bits();

@@ -44,10 +44,10 @@ pub fn model(a: &BigUint, b: &BigUint) -> (BigUint, BigUint) {
 }
 
 /// Builds the datapath: stage 0 is the input register.
-pub fn plan(tile: TileShape, karatsuba: usize) -> Result<Plan, HdlError> {
+pub fn plan(tile: TileShape, karatsuba: usize, max_add_bits: usize) -> Result<Plan, HdlError> {
     let (slice_bits, levels) = (32, 2);
     let p = modulus();
-    let mut nl = Netlist::default();
+    let mut nl = Netlist::with_max_add(max_add_bits);
     let a = nl.reg_expr("a_in", 64, 0, "a[63:0]");
     let b = nl.reg_expr("b_in", 64, 0, "b[63:0]");
     let leaves = karatsuba::full(&mut nl, &Operand::Var(a), &Operand::Var(b), karatsuba, tile);
@@ -115,7 +115,7 @@ pub fn plan(tile: TileShape, karatsuba: usize) -> Result<Plan, HdlError> {
 
 /// The multiplier as a Verilog module named `top` (64-bit ports).
 pub fn emit(tile: TileShape, karatsuba: usize, top: &str) -> Result<String, HdlError> {
-    let plan = plan(tile, karatsuba)?;
+    let plan = plan(tile, karatsuba, crate::netlist::DEFAULT_MAX_ADD_BITS)?;
     struct Emit<'a>(&'a Plan, &'a str);
     impl WidthTile for Emit<'_> {
         fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn fewer_tiles_and_cycles_than_montgomery() {
-        let g = plan(TileShape::T26x17, 1).unwrap();
+        let g = plan(TileShape::T26x17, 1, 64).unwrap();
         let mut m = crate::modmul::ModMulConfig::new(modulus(), "goldilocks");
         m.architecture = crate::modmul::Architecture::pipelined(1);
         let mp = crate::modmul::plan(&m).unwrap();

@@ -45,6 +45,10 @@ pub struct PointAddConfig {
     /// Tile shape and Karatsuba levels of the multipliers.
     pub tile: TileShape,
     pub karatsuba: usize,
+    /// Timing by construction: the longest carry chain between two registers, in the
+    /// modular adds and the multipliers (0: unbounded).
+    #[serde(default = "crate::netlist::default_max_add_bits")]
+    pub max_add_bits: usize,
 }
 
 impl PointAddConfig {
@@ -56,6 +60,7 @@ impl PointAddConfig {
             top: "zk_point_add".into(),
             tile: TileShape::T26x17,
             karatsuba: 3,
+            max_add_bits: crate::netlist::DEFAULT_MAX_ADD_BITS,
         }
     }
 
@@ -64,6 +69,7 @@ impl PointAddConfig {
         let mut m = ModMulConfig::new(self.modulus.clone(), &format!("{}-fq", self.curve));
         m.tile = self.tile;
         m.architecture = Architecture::pipelined(self.karatsuba);
+        m.max_add_bits = self.max_add_bits;
         m
     }
 
@@ -166,7 +172,7 @@ pub fn plan(cfg: &PointAddConfig) -> Result<PointAddPlan, HdlError> {
     let k = cfg.r_bits();
     let w = cfg.width()?;
     let mut s = Schedule {
-        nl: Netlist::default(),
+        nl: Netlist::with_max_add(cfg.max_add_bits),
         k,
         p: cfg.modulus.clone(),
         mul_latency: mul_plan.latency,
@@ -423,11 +429,35 @@ mod tests {
         assert_eq!(plan.multipliers, 12);
         assert_eq!(plan.modular_adds, 19 + 2 * 4, "19 a plus two 12 v chains");
         let lm = plan.mul_plan.latency;
+        // A modular add's latency: 2 stages in one carry chain, 5 in chunks.
+        let add = |max: usize| {
+            let mut nl = Netlist::with_max_add(max);
+            let port = |n: &str| crate::netlist::Sig {
+                name: n.into(),
+                width: cfg.r_bits(),
+                stage: 0,
+            };
+            nl.mod_add_sub(&port("a"), &port("b"), AddSub::Add, &cfg.modulus)
+                .stage
+        };
+        assert_eq!(add(0), 2);
+        let la = add(cfg.max_add_bits);
+        assert_eq!(la, 5);
+        // Two product layers and at most a dozen modular adds on the longest path.
         assert!(
-            plan.latency > 2 * lm && plan.latency < 2 * lm + 24,
-            "{}",
+            plan.latency > 2 * lm && plan.latency < 2 * lm + 12 * la,
+            "{} (multiplier {lm}, add {la})",
             plan.latency
         );
+        let mut flat = cfg.clone();
+        flat.max_add_bits = 0;
+        let flat = super::plan(&flat).unwrap();
+        assert!(
+            flat.latency < 2 * flat.mul_plan.latency + 24,
+            "{}",
+            flat.latency
+        );
+        assert!(flat.latency < plan.latency);
     }
 
     #[test]

@@ -48,6 +48,12 @@ fn every_core_generates_with_its_declared_ports() {
     }
     let g = check(&ModAddConfig::new(m61(), "m61"));
     assert_eq!(g.manifest.latency, 2);
+    // Timing by construction: a 127-bit prime's adds go in 64-bit chunks, two stages each.
+    let m127 = (BigUint::from(1u32) << 127u32) - 1u32;
+    let mut wide = ModAddConfig::new(m127, "m127");
+    assert_eq!(check(&wide).manifest.latency, 5);
+    wide.max_add_bits = 0;
+    assert_eq!(check(&wide).manifest.latency, 2);
     let mut mm = ModMulConfig::new(m61(), "m61");
     mm.tile = TileShape::T18x18;
     let g = check(&mm);

@@ -6,7 +6,7 @@ use crate::harness::{BuildReport, SimError};
 use crate::run::{fixed_latency_stream, run_stream, Backend, Mismatch, SimOptions};
 use num_bigint::BigUint;
 use zkhdl_golden::{to_hex, Field};
-use zkhdl_hdl::modadd::{self, ModAddConfig};
+use zkhdl_hdl::modadd::ModAddConfig;
 use zkhdl_hdl::Core;
 use zkhdl_hdl::GeneratedCore;
 
@@ -107,7 +107,7 @@ pub fn simulate_on(
         mismatches: vec![],
         stream_errors: checked.stream_errors,
         cycles: out.cycles,
-        latency: modadd::LATENCY,
+        latency: core.manifest.latency,
         wall_s: out.wall_s,
         build,
     };

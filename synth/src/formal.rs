@@ -9,7 +9,7 @@
 //!
 //! Properties (the harnesses below spell them out in Verilog):
 //! - `modadd`: for all `a, b < p` and both ops, `out_valid` follows `in_valid` exactly
-//!   [`zkhdl_hdl::modadd::LATENCY`] cycles later (reset clears it), `out_op` echoes `op`, and
+//!   [`zkhdl_hdl::modadd::ModAddConfig::latency`] cycles later (reset clears it), `out_op` echoes `op`, and
 //!   `result < p` with `result == a + b` or `result + p == a + b` (add), `result + b == a` or
 //!   `result + b == a + p` (subtract): together exactly `(a ± b) mod p`. Unbounded
 //!   (k-induction, SBY `mode prove`).
@@ -384,13 +384,26 @@ pub fn modadd_spec(cfg: &ModAddConfig) -> Result<ProofSpec, FormalError> {
     // Mutant: the sum's correction compares with `>` instead of `>=` (a difference a + b - p
     // of zero counts as a borrow), so a + b == p comes out as p instead of 0 (a single input
     // pair per b).
-    let verilog = seed_mutant(
-        &g.verilog,
-        &format!("(dsum_2[{w}] ? "),
-        &format!("(dsum_2[{w}] | dsum_2 == {}'h0 ? ", w + 1),
-    )?;
+    let (find, replace) = match g.verilog.lines().find(|l| l.contains("assign fadd_")) {
+        // The chunked datapath (p wider than one carry chain): `fadd = dsum[k] ? .. : ..`,
+        // dsum = raw - p on k + 1 bits plus its carry.
+        Some(line) => {
+            let k = cfg.modulus.bits();
+            let rhs = line.split(" = ").nth(1).unwrap_or_default();
+            let d = rhs.split('[').next().unwrap_or_default();
+            (
+                format!("= {d}[{k}] ? "),
+                format!("= {d}[{k}] | {d}[{k}:0] == {}'h0 ? ", k + 1),
+            )
+        }
+        None => (
+            format!("(dsum_2[{w}] ? "),
+            format!("(dsum_2[{w}] | dsum_2 == {}'h0 ? ", w + 1),
+        ),
+    };
+    let verilog = seed_mutant(&g.verilog, &find, &replace)?;
     let p = hex(w + 1, &cfg.modulus);
-    let lat = zkhdl_hdl::modadd::LATENCY;
+    let lat = cfg.latency();
     let harness = format!(
         "// Formal harness for {top}: (a + b) mod p and (a - b) mod p for all a, b < p.
 module zk_formal(input clock, input reset, input in_valid, input op,

@@ -121,6 +121,11 @@ pub struct ModMulConfig {
     pub top: String,
     pub tile: TileShape,
     pub architecture: Architecture,
+    /// Timing by construction: the longest carry chain between two registers in the
+    /// pipelined datapath (the compressor's final adds, the final subtraction); wider adds
+    /// become two-stage carry-select adders. 0: unbounded.
+    #[serde(default = "crate::netlist::default_max_add_bits")]
+    pub max_add_bits: usize,
 }
 
 impl ModMulConfig {
@@ -132,6 +137,7 @@ impl ModMulConfig {
             top: "zk_modmul".into(),
             tile: TileShape::T26x17,
             architecture: Architecture::pipelined(3),
+            max_add_bits: crate::netlist::DEFAULT_MAX_ADD_BITS,
         }
     }
 

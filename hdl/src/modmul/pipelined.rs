@@ -3,11 +3,11 @@
 
 use super::{ModMulConfig, Plan, OUTPUTS_AT_TIME_ZERO};
 use crate::karatsuba::{self, Operand};
-use crate::netlist::{bit_range, literal, zext, Netlist, Term};
+use crate::netlist::{bit_range, literal, zext, Carry, Netlist, Sig, Term};
 use crate::rtl::valid_pipeline;
 use crate::HdlError;
 use num_bigint::BigUint;
-use num_traits::Zero;
+use num_traits::{One, Zero};
 
 /// Builds the pipelined Montgomery datapath. Stage 0 is the input register.
 pub fn plan(
@@ -18,7 +18,7 @@ pub fn plan(
 ) -> Result<Plan, HdlError> {
     let k = cfg.r_bits();
     let p = cfg.modulus.clone();
-    let mut nl = Netlist::default();
+    let mut nl = Netlist::with_max_add(cfg.max_add_bits);
     let a = nl.reg_expr("a_in", k, 0, &format!("a[{}:0]", k - 1));
     let b = nl.reg_expr("b_in", k, 0, &format!("b[{}:0]", k - 1));
     let mut terms_total = 0;
@@ -80,6 +80,10 @@ pub fn plan(
     // 4. U = S / R < 2p; result = U - p unless that is negative.
     //    Of S's low half only bit k - 1 is read (the sign of the left-out E, above), and its
     //    top bit is 0 (U < 2p).
+    if !nl.one_stage(k + 2) {
+        let res = final_subtraction_wide(&mut nl, &s, &p, k);
+        return finish(cfg, nl, res, terms_total);
+    }
     let u = nl.wire(
         "u",
         k + 1,
@@ -118,6 +122,51 @@ pub fn plan(
     // U's top bit is 0 whenever U is the result (U < p).
     nl.unused(&d.name, k, k);
     nl.unused(&u.name, k, k);
+    finish(cfg, nl, res, terms_total)
+}
+
+/// Step 4 where `k + 2` bits exceed the carry-chain bound: `U = S_hi + e` and `U - p` (as
+/// `U + 2^(k+2) - p`) each through the netlist's two-stage carry-select adder, then the
+/// registered choice.
+fn final_subtraction_wide(nl: &mut Netlist, s: &Sig, p: &BigUint, k: usize) -> Sig {
+    let hi = nl.slice(s, k, k + 1).expect("S has 2k + 2 bits");
+    let e = nl.slice(s, k - 1, 1).expect("S has 2k + 2 bits");
+    nl.unused(&s.name, 2 * k + 1, 2 * k + 1);
+    if k >= 2 {
+        nl.unused(&s.name, k - 2, 0);
+    }
+    let zero = nl.wire("zero", 1, s.stage, "1'b0");
+    let u = nl.add_wide("u", &hi, &zero, Carry::Bit(e), k + 1);
+    // U < 2p < 2^(k+1): the carry out is 0.
+    nl.unused(&u.name, k + 1, k + 1);
+    let neg_p = (BigUint::one() << (k + 2)) - p;
+    let c = nl.wire("negp", k + 2, u.stage, &literal(&neg_p, k + 2));
+    let u_lo = nl.slice(&u, 0, k + 1).expect("k + 1 bits");
+    let d = nl.add_wide("diff", &u_lo, &c, Carry::Zero, k + 2);
+    // Bit k + 1 of U - p is its sign; bits k and k + 2 carry nothing (U < 2p).
+    nl.unused(&d.name, k + 2, k + 2);
+    nl.unused(&d.name, k, k);
+    let u_d = nl.at(&u_lo, d.stage);
+    nl.reg_expr(
+        "res",
+        k,
+        d.stage,
+        &format!(
+            "{}[{}] ? {}[{}:0] : {}[{}:0]",
+            d.name,
+            k + 1,
+            u_d.name,
+            k - 1,
+            d.name,
+            k - 1
+        ),
+    )
+}
+
+/// The valid pipeline and output assignment around the datapath ending in `res`.
+fn finish(cfg: &ModMulConfig, nl: Netlist, res: Sig, terms_total: usize) -> Result<Plan, HdlError> {
+    let k = cfg.r_bits();
+    let mut nl = nl;
     let w = cfg.width()?;
     if w > k {
         nl.unused("a", w - 1, k);
