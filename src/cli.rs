@@ -215,6 +215,14 @@ pub enum SimCore {
         ntt: NttArgs,
         #[command(flatten)]
         sim: SimArgs,
+        /// Four-step method: two passes through the ntt core of 2^ceil(K/2) and 2^floor(K/2)
+        /// points, the twiddle multiply on the modmul core, transposes through a modelled
+        /// external memory (K up to 32 and the field's 2-adicity).
+        #[arg(long)]
+        four_step: bool,
+        /// Memory bandwidth of the four-step cycle model, words per cycle (default 2P).
+        #[arg(long, value_name = "W", requires = "four_step")]
+        words_per_cycle: Option<f64>,
     },
 }
 

@@ -113,7 +113,20 @@ fn sim(core: SimCore) -> Outcome {
         SimCore::Modmul { field, opts, sim } => simulate::modmul(&field, &opts, &sim),
         SimCore::Modadd { field, sim } => simulate::modadd(&field, &sim),
         SimCore::PointAdd { curve, sim } => simulate::point_add(&curve, &sim),
-        SimCore::Ntt { field, ntt, sim } => simulate::ntt(&field, &ntt, &sim),
+        SimCore::Ntt {
+            field,
+            ntt,
+            sim,
+            four_step: false,
+            ..
+        } => simulate::ntt(&field, &ntt, &sim),
+        SimCore::Ntt {
+            field,
+            ntt,
+            sim,
+            words_per_cycle,
+            ..
+        } => simulate::ntt_four_step(&field, &ntt, &sim, words_per_cycle),
         SimCore::Msm {
             curve,
             msm,
