@@ -15,7 +15,7 @@ use cli::*;
 use std::process::ExitCode;
 use zkhdl::prove;
 use zkhdl::simulate::MsmDrive;
-use zkhdl::{bench, explore, generate, golden, simulate, synthesis, CoreConfig, Outcome};
+use zkhdl::{bench, estimate, explore, generate, golden, simulate, synthesis, CoreConfig, Outcome};
 
 fn main() -> ExitCode {
     zkhdl::error::install_panic_hook();
@@ -60,6 +60,17 @@ fn run(cli: Cli) -> Outcome {
             ProveCore::Modadd { field, prove } => prove::modadd(&field, &prove),
             ProveCore::Tile { tile, prove } => prove::tile(&tile, &prove),
             ProveCore::Modmul { field, opts, prove } => prove::modmul(&field, &opts, &prove),
+        },
+        Command::Estimate { core } => match core {
+            EstimateCore::Ntt {
+                field,
+                log_n,
+                part,
+                lanes,
+                freq,
+                bandwidth,
+                json,
+            } => estimate::ntt_command(&field, log_n, &part, lanes, freq, bandwidth, json),
         },
         Command::Golden { op } => match op {
             GoldenOp::Modadd(a) => golden::modadd(&a),

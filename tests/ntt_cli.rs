@@ -194,3 +194,175 @@ fn four_step_refuses_bad_shapes() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+fn estimate(args: &[&str]) -> Value {
+    let mut a = vec!["estimate", "ntt"];
+    a.extend_from_slice(args);
+    a.push("--json");
+    let o = zkhdl(&a);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{a:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout_json(&o)
+}
+
+fn f(v: &Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} missing or not a number: {v}"))
+}
+
+/// The contract's command: the keys, the anchors, and the time recomputed here from the
+/// reported cycles, clock, words and bandwidth.
+#[test]
+fn estimate_goldilocks_2_24_on_u55c() {
+    let v = estimate(&["--field", "goldilocks", "--log-n", "24", "--part", "u55c"]);
+    for key in [
+        "part",
+        "field",
+        "log_n",
+        "seconds",
+        "ms",
+        "cores",
+        "lanes",
+        "dsps",
+        "fits",
+        "limiting_resource",
+        "bandwidth_gb_s",
+        "freq_mhz",
+        "memory_words_moved",
+        "bound",
+        "anchors",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["part"], "u55c");
+    assert_eq!(v["log_n"], 24);
+    assert_eq!(v["fits"], true);
+    assert_eq!(f(&v, "bandwidth_gb_s"), 460.0);
+    let anchors: Vec<f64> = v["anchors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["ms"].as_f64().unwrap())
+        .collect();
+    assert_eq!(anchors, [2.47, 45.0]);
+    let n = (1u64 << 24) as f64;
+    assert_eq!(f(&v, "memory_words_moved"), 4.0 * n);
+    assert_eq!(f(&v, "word_bytes"), 8.0);
+    // Each pass: max(compute, memory); memory = 2N words of 8 bytes at 460 GB/s.
+    let hz = f(&v, "freq_mhz") * 1e6;
+    let mem_pass = 2.0 * n * 8.0 / 460e9;
+    let cycles: Vec<f64> = v["pass_cycles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_f64().unwrap())
+        .collect();
+    let want: f64 = cycles.iter().map(|c| (c / hz).max(mem_pass)).sum();
+    assert!((f(&v, "seconds") - want).abs() < 1e-12, "{v}");
+    assert!((f(&v, "ms") - want * 1e3).abs() < 1e-9);
+    // The units share the passes: each pass at least N / (P x cores) cycles.
+    let per = n / (f(&v, "lanes") * f(&v, "cores"));
+    assert!(cycles.iter().all(|&c| c >= per), "{cycles:?} vs {per}");
+    let compute: f64 = cycles.iter().map(|c| c / hz).sum();
+    let bound = if 2.0 * mem_pass >= compute {
+        "memory"
+    } else {
+        "compute"
+    };
+    assert_eq!(v["bound"], bound);
+    // Used resources are cores x one unit, within the part.
+    let cores = v["cores"].as_u64().unwrap();
+    assert!(cores >= 1);
+    assert_eq!(
+        v["dsps"].as_u64(),
+        Some(cores * v["per_core"]["dsps"].as_u64().unwrap())
+    );
+    assert!(v["dsps"].as_u64().unwrap() <= 9024);
+}
+
+#[test]
+fn estimate_follows_clock_bandwidth_and_part() {
+    let base = ["--field", "babybear", "--log-n", "20", "--part", "u250"];
+    let a = estimate(&base);
+    let mut fast = base.to_vec();
+    fast.extend_from_slice(&["--freq", "500"]);
+    let b = estimate(&fast);
+    assert!((f(&a, "compute_s") / f(&b, "compute_s") - 2.0).abs() < 1e-9);
+    assert_eq!(f(&a, "word_bytes"), 4.0);
+    assert_eq!(f(&a, "bandwidth_gb_s"), 77.0);
+    let mut wide = base.to_vec();
+    wide.extend_from_slice(&["--bandwidth", "154"]);
+    let c = estimate(&wide);
+    assert!((f(&a, "memory_s") / f(&c, "memory_s") - 2.0).abs() < 1e-9);
+    // The small part: 18x18 tiles, and a 2^24 Goldilocks unit does not fit.
+    let e = estimate(&[
+        "--field",
+        "goldilocks",
+        "--log-n",
+        "24",
+        "--part",
+        "ecp5-85k",
+    ]);
+    assert_eq!(e["tile"], "18x18");
+    assert_eq!(e["fits"], false);
+    let e = estimate(&[
+        "--field", "babybear", "--log-n", "8", "--part", "ecp5-85k", "--lanes", "1",
+    ]);
+    assert_eq!(e["fits"], true, "{e}");
+}
+
+#[test]
+fn estimate_refuses_bad_input() {
+    let run = |extra: &[&'static str], needle: &str| {
+        let mut a = vec!["estimate", "ntt"];
+        a.extend_from_slice(extra);
+        assert_bad_input(&a, needle);
+    };
+    run(
+        &["--field", "goldilocks", "--log-n", "24", "--part", "vu19p"],
+        "unknown --part",
+    );
+    run(
+        &["--field", "nonsense", "--log-n", "24", "--part", "u55c"],
+        "nonsense",
+    );
+    run(
+        &["--field", "babybear", "--log-n", "28", "--part", "u55c"],
+        "2-adicity is 27",
+    );
+    run(
+        &["--field", "goldilocks", "--log-n", "33", "--part", "u55c"],
+        "2-adicity is 32",
+    );
+    run(
+        &[
+            "--field",
+            "goldilocks",
+            "--log-n",
+            "24",
+            "--part",
+            "u55c",
+            "--lanes",
+            "3",
+        ],
+        "--lanes 3",
+    );
+    run(
+        &[
+            "--field",
+            "goldilocks",
+            "--log-n",
+            "24",
+            "--part",
+            "u55c",
+            "--freq",
+            "0",
+        ],
+        "--freq",
+    );
+}
