@@ -63,6 +63,12 @@ pub enum Command {
         #[command(subcommand)]
         core: ProveCore,
     },
+    /// Project a kernel's time on a real FPGA part (resources from the generator, a stated
+    /// time model, the part's DSPs, block RAM and memory bandwidth).
+    Estimate {
+        #[command(subcommand)]
+        core: EstimateCore,
+    },
     /// Write test vectors and their golden (arkworks) results.
     Golden {
         #[command(subcommand)]
@@ -227,6 +233,14 @@ pub enum SimCore {
         ntt: NttArgs,
         #[command(flatten)]
         sim: SimArgs,
+        /// Four-step method: two passes through the ntt core of 2^ceil(K/2) and 2^floor(K/2)
+        /// points, the twiddle multiply on the modmul core, transposes through a modelled
+        /// external memory (K up to 32 and the field's 2-adicity).
+        #[arg(long)]
+        four_step: bool,
+        /// Memory bandwidth of the four-step cycle model, words per cycle (default 2P).
+        #[arg(long, value_name = "W", requires = "four_step")]
+        words_per_cycle: Option<f64>,
     },
 }
 
@@ -331,6 +345,34 @@ pub enum BenchCore {
         /// Results file (JSON); a Markdown table is written beside it (.md).
         #[arg(long, default_value = "results/modmul-bench.json")]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum EstimateCore {
+    /// NTT of 2^K points by the four-step method: the units (core + twiddle pass) that fit the
+    /// part, the limiting resource, and the projected time (compute or memory bound).
+    Ntt {
+        #[command(flatten)]
+        field: FieldArgs,
+        /// The transform has 2^K points (2 to 32, within the field's 2-adicity).
+        #[arg(long = "log-n", value_name = "K")]
+        log_n: usize,
+        /// Part: vu9p, u250, u55c, vu13p or ecp5-85k.
+        #[arg(long)]
+        part: String,
+        /// Elements per cycle of each core, P: 1, 2, 4 or 8.
+        #[arg(long, default_value_t = 8, value_name = "P")]
+        lanes: usize,
+        /// Clock in MHz (default: 250 on UltraScale+, 100 on ECP5; an assumption).
+        #[arg(long, value_name = "MHZ")]
+        freq: Option<f64>,
+        /// External memory bandwidth in GB/s (default: the part's, from the part table).
+        #[arg(long, value_name = "GBPS")]
+        bandwidth: Option<f64>,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -6,10 +6,12 @@
 
 pub mod bench;
 pub mod error;
+pub mod estimate;
 pub mod explore;
 pub mod generate;
 pub mod golden;
 pub mod options;
+pub mod parts;
 pub mod progress;
 pub mod prove;
 pub mod registry;

@@ -15,7 +15,7 @@ use cli::*;
 use std::process::ExitCode;
 use zkhdl::prove;
 use zkhdl::simulate::MsmDrive;
-use zkhdl::{bench, explore, generate, golden, simulate, synthesis, CoreConfig, Outcome};
+use zkhdl::{bench, estimate, explore, generate, golden, simulate, synthesis, CoreConfig, Outcome};
 
 fn main() -> ExitCode {
     zkhdl::error::install_panic_hook();
@@ -74,6 +74,17 @@ fn run(cli: Cli) -> Outcome {
             ProveCore::Tile { tile, prove } => prove::tile(&tile, &prove),
             ProveCore::Modmul { field, opts, prove } => prove::modmul(&field, &opts, &prove),
         },
+        Command::Estimate { core } => match core {
+            EstimateCore::Ntt {
+                field,
+                log_n,
+                part,
+                lanes,
+                freq,
+                bandwidth,
+                json,
+            } => estimate::ntt_command(&field, log_n, &part, lanes, freq, bandwidth, json),
+        },
         Command::Golden { op } => match op {
             GoldenOp::Modadd(a) => golden::modadd(&a),
             GoldenOp::Modmul(a) => golden::modmul(&a),
@@ -126,7 +137,20 @@ fn sim(core: SimCore) -> Outcome {
         SimCore::Modmul { field, opts, sim } => simulate::modmul(&field, &opts, &sim),
         SimCore::Modadd { field, sim } => simulate::modadd(&field, &sim),
         SimCore::PointAdd { curve, sim } => simulate::point_add(&curve, &sim),
-        SimCore::Ntt { field, ntt, sim } => simulate::ntt(&field, &ntt, &sim),
+        SimCore::Ntt {
+            field,
+            ntt,
+            sim,
+            four_step: false,
+            ..
+        } => simulate::ntt(&field, &ntt, &sim),
+        SimCore::Ntt {
+            field,
+            ntt,
+            sim,
+            words_per_cycle,
+            ..
+        } => simulate::ntt_four_step(&field, &ntt, &sim, words_per_cycle),
         SimCore::Msm {
             curve,
             msm,

@@ -401,3 +401,151 @@ pub fn ntt(field: &FieldArgs, shape: &NttArgs, sim: &SimArgs) -> Outcome {
     note_trace(sim);
     Ok(verdict(ok))
 }
+
+/// `sim ntt --four-step`: a 2^K transform by two passes through the `ntt` core of about
+/// 2^(K/2) points, the twiddle multiply on the `modmul` core and the transposes through the
+/// driver's memory model (`zkhdl_sim::ntt_four_step`). `words_per_cycle` is the memory
+/// bandwidth of the cycle model (default 2P).
+pub fn ntt_four_step(
+    field: &FieldArgs,
+    shape: &NttArgs,
+    sim: &SimArgs,
+    words_per_cycle: Option<f64>,
+) -> Outcome {
+    use zkhdl_sim::ntt_four_step::{self as fs, FourStepConfig, FourStepOptions};
+    let input = |e: zkhdl_sim::SimError| match e {
+        zkhdl_sim::SimError::Config(m) => crate::error::Failure::input(m),
+        e => e.into(),
+    };
+    verilator_only(sim, "ntt --four-step")?;
+    if sim.trace.is_some() {
+        return Err(crate::error::Failure::input(
+            "--trace is not available with --four-step (it runs three simulations)",
+        ));
+    }
+    if shape.output_order != "natural" {
+        return Err(crate::error::Failure::input(
+            "--four-step gives the result in natural order; leave out --output-order",
+        ));
+    }
+    let mut cfg = FourStepConfig::new(shape.log_n, shape.lanes, shape.inverse);
+    cfg.multiplier = zkhdl_hdl::ntt::Multiplier::parse(&shape.multiplier).ok_or_else(|| {
+        crate::error::Failure::input(format!(
+            "--multiplier {} is not one of montgomery, goldilocks",
+            shape.multiplier
+        ))
+    })?;
+    if let Some(w) = words_per_cycle {
+        cfg.words_per_cycle = w;
+    }
+    if field.field.is_some() || field.modulus.is_some() {
+        cfg.check(&field.resolve()?).map_err(input)?;
+    }
+    let v = &sim.vectors;
+    let (f, batches, single, seed) = match (&v.input, v.random) {
+        (Some(path), _) => {
+            let text = crate::error::read_file(path)?;
+            let (f, b, single) = zkhdl_sim::ntt::read_input(
+                &text,
+                field.field.as_deref(),
+                field.modulus.as_deref(),
+                shape.log_n,
+            )
+            .map_err(|e| crate::vectors::in_file(path, e))?;
+            (f, b, single, None)
+        }
+        (None, Some(n)) => {
+            let f = field.resolve()?;
+            let seed = crate::vectors::seed_or_fresh(v.seed);
+            let b = zkhdl_sim::ntt::random_batches(&f, shape.log_n, n, seed);
+            (f, b, false, Some(seed))
+        }
+        (None, None) => {
+            return Err(crate::error::Failure::input(
+                "give --random N (with --seed S) or --input FILE",
+            ))
+        }
+    };
+    cfg.check(&f).map_err(input)?;
+    if cfg.multiplier == zkhdl_hdl::ntt::Multiplier::Goldilocks {
+        cfg.core(&f, fs::split(cfg.log_n).1).map_err(input)?;
+    }
+    let opts = sim_options(sim, seed)?;
+    let fopts = FourStepOptions {
+        build: opts.build.clone(),
+        gaps: opts.gaps.as_ref().map(|g| (g.seed, g.idle_probability)),
+        mutant: Default::default(),
+    };
+    let spin = crate::progress::Spinner::start(
+        !sim.json,
+        format!(
+            "ntt --four-step: build the two cores and the twiddle multiplier (or load them), then \
+             simulate {} transforms of 2^{}",
+            batches.len(),
+            shape.log_n
+        ),
+    );
+    let run = fs::simulate(&cfg, &f, &batches, &fopts).map_err(input)?;
+    drop(spin);
+    let ok = run.matches_golden();
+    if sim.json {
+        let mut out = run.json(&f, &cfg, &batches, single);
+        out["core"] = json!("ntt");
+        out["simulator"] = json!(sim.simulator.name());
+        out["seed"] = json!(seed);
+        println!("{}", pretty(&out));
+    } else {
+        let (k1, k2) = fs::split(cfg.log_n);
+        println!(
+            "ntt {} ({} bits), four-step: {} {} transforms of 2^{} = 2^{k1} x 2^{k2}, {} lanes",
+            f.name(),
+            f.bits(),
+            batches.len(),
+            if cfg.inverse { "inverse" } else { "forward" },
+            cfg.log_n,
+            cfg.lanes
+        );
+        for p in &run.passes {
+            println!(
+                "pass {}: {} transforms of 2^{}, {} core cycles, {} words read, {} written, {} \
+                 memory cycles",
+                p.pass,
+                p.transforms,
+                p.core_log_n,
+                p.core_cycles,
+                p.memory_words_read,
+                p.memory_words_written,
+                p.memory_cycles
+            );
+        }
+        println!(
+            "cycle model ({} words per cycle): {} cycles (core {} + memory {}), {} with the memory \
+             overlapped; simulated {} cycles in {:.3} s",
+            run.words_per_cycle,
+            run.cycles,
+            run.core_cycles,
+            run.memory_cycles,
+            run.cycles_overlapped,
+            run.simulated_cycles,
+            run.wall_s
+        );
+        for e in &run.stream_errors {
+            println!("STREAM ERROR: {e}");
+        }
+        for m in &run.mismatches {
+            println!(
+                "MISMATCH transform {}: {} values differ, first at index {}: expected {}, got {}",
+                m.transform, m.wrong_values, m.first_index, m.expected, m.got
+            );
+        }
+        println!(
+            "{}",
+            if ok {
+                "PASS: every result matches golden"
+            } else {
+                "FAIL: results differ from golden"
+            }
+        );
+    }
+    Ok(verdict(ok))
+}

@@ -17,6 +17,7 @@ pub mod modadd;
 pub mod modmul;
 pub mod msm;
 pub mod ntt;
+pub mod ntt_four_step;
 pub mod point_add;
 pub mod run;
 

@@ -184,6 +184,9 @@ pub struct NttRun {
     pub measured_latency: Option<u64>,
     /// Output elements per cycle from the first to the last output beat.
     pub elements_per_cycle: f64,
+    /// Cycles from the first input beat to the last output beat, both counted (the busy span
+    /// of the core; the four-step cycle model adds these up).
+    pub active_cycles: Option<u64>,
     pub lanes: usize,
     pub log_n: usize,
     pub tiles: usize,
@@ -451,6 +454,10 @@ fn check(
         latency: core.manifest.latency,
         measured_latency: match (beats.first_input, beats.row_cycles.first()) {
             (Some(i), Some(o)) => Some(o - i),
+            _ => None,
+        },
+        active_cycles: match (beats.first_input, beats.row_cycles.last()) {
+            (Some(i), Some(o)) => Some(o - i + 1),
             _ => None,
         },
         elements_per_cycle: match (beats.row_cycles.first(), beats.row_cycles.last()) {
