@@ -194,7 +194,11 @@ pub fn unit_resources(
     let twiddle_mul = core_config(field, log_n, k2, lanes, family, multiplier)?;
     let mp = match multiplier {
         Multiplier::Montgomery => zkhdl_hdl::modmul::plan(&twiddle_mul.modmul())?,
-        Multiplier::Goldilocks => zkhdl_hdl::ntt_goldilocks::plan(family.tile(), 1)?,
+        Multiplier::Goldilocks => zkhdl_hdl::ntt_goldilocks::plan(
+            family.tile(),
+            1,
+            zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS,
+        )?,
     };
     r.twiddle_latency = mp.latency;
     r.multipliers += 2 * lanes;

@@ -20,15 +20,17 @@ pub enum Verb {
     Synth,
     Explore,
     Bench,
+    Estimate,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 5] = [
+    pub const ALL: [Verb; 6] = [
         Verb::Gen,
         Verb::Sim,
         Verb::Synth,
         Verb::Explore,
         Verb::Bench,
+        Verb::Estimate,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +40,7 @@ impl Verb {
             Verb::Synth => "synth",
             Verb::Explore => "explore",
             Verb::Bench => "bench",
+            Verb::Estimate => "estimate",
         }
     }
 }
@@ -57,7 +60,8 @@ impl CoreEntry {
 
 /// Every core and the verbs that take it. `sim` needs a driver and a software model (the tile
 /// has none: its product is checked inside every multiplier); `explore` sweeps the modmul's
-/// architectures; `bench` measures the cores whose speed the README reports.
+/// architectures; `bench` measures the cores whose speed the README reports; `estimate`
+/// projects a whole transform's seconds on a part.
 pub const CORES: &[CoreEntry] = &[
     CoreEntry {
         name: "modadd",
@@ -87,7 +91,7 @@ pub const CORES: &[CoreEntry] = &[
     },
     CoreEntry {
         name: "ntt",
-        verbs: &[Verb::Gen, Verb::Sim, Verb::Synth],
+        verbs: &[Verb::Gen, Verb::Sim, Verb::Synth, Verb::Estimate],
     },
 ];
 

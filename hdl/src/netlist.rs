@@ -447,7 +447,6 @@ impl Netlist {
         self.unused(&raw_full.name, k + 1, k + 1);
         let raw = self.slice(&raw_full, 0, k + 1).expect("k + 1 bits");
         let low = self.slice(&raw, 0, k).expect("k bits");
-        let borrow = self.slice(&raw, k, 1).expect("bit k");
         // A sum: keep it unless raw - p does not borrow.
         let fixed_add = |nl: &mut Netlist| {
             let neg_p = (BigUint::one() << (k + 1)) - p;
@@ -465,6 +464,7 @@ impl Netlist {
         };
         // A difference: add p back after a borrow.
         let fixed_sub = |nl: &mut Netlist| {
+            let borrow = nl.slice(&raw, k, 1).expect("bit k");
             let e = format!("{} ? {} : {k}'d0", borrow.name, literal(p, k));
             let c = nl.wire("corr", k, raw.stage, &e);
             let r = nl.add_wide("fsub", &low, &c, Carry::Zero, k);

@@ -146,7 +146,8 @@ fn final_subtraction_wide(nl: &mut Netlist, s: &Sig, p: &BigUint, k: usize) -> S
     // Bit k + 1 of U - p is its sign; bits k and k + 2 carry nothing (U < 2p).
     nl.unused(&d.name, k + 2, k + 2);
     nl.unused(&d.name, k, k);
-    let u_d = nl.at(&u_lo, d.stage);
+    let u_low = nl.slice(&u, 0, k).expect("k bits");
+    let u_d = nl.at(&u_low, d.stage);
     nl.reg_expr(
         "res",
         k,
