@@ -54,7 +54,7 @@ impl ModAddConfig {
     }
 
     /// Cycles from an accepted input to its result: 2, or 5 where p + 1 bits are wider than
-    /// `max_add_bits`.
+    /// `max_add_bits`. The datapath is as wide as p.
     pub fn latency(&self) -> usize {
         datapath(self).map(|d| d.1).unwrap_or(LATENCY)
     }
@@ -82,9 +82,9 @@ fn datapath(cfg: &ModAddConfig) -> Result<(String, usize), HdlError> {
         stage: 0,
     };
     let op = port("op", 1);
-    // The datapath is as wide as the ports; where that is beyond one carry chain, only as
-    // wide as p (the bits above are zero for inputs below p).
-    let k = if nl.one_stage(w + 1) {
+    // The datapath is as wide as p (the port bits above are zero for inputs below p); with
+    // unbounded carry chains (max_add_bits 0), as wide as the ports, as before the bound.
+    let k = if cfg.max_add_bits == 0 {
         w
     } else {
         cfg.modulus.bits() as usize

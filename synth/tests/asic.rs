@@ -28,10 +28,11 @@ fn estimate<C: Core>(cfg: &C, name: &str, period_ns: f64) -> AsicReport {
 fn modadd_small_prime_maps_and_times() {
     let cfg = ModAddConfig::new(BigUint::from(0xfff1u32), "custom");
     let r = estimate(&cfg, "modadd-fff1", 10.0);
-    // Ports are 64 bits wide (the smallest width class): two pipeline stages hold the raw
-    // sum (65 bits), the result (64), and the valid and op bits of both stages.
+    // Ports are 64 bits wide (the smallest width class), the datapath as wide as p (16
+    // bits): two pipeline stages hold the raw sum (17 bits), the result (16), and the valid
+    // and op bits of both stages.
     assert!(
-        r.flip_flops >= 64 + 2 && r.flip_flops <= 2 * 65 + 4,
+        r.flip_flops >= 16 + 2 && r.flip_flops <= 2 * 17 + 6,
         "{} flip-flops",
         r.flip_flops
     );
