@@ -82,6 +82,7 @@ pub fn modmul(
         iterative_tiles,
         archs,
         area,
+        max_add_bits,
     } = sweep.clone();
     let f = field.resolve()?;
     let (target, freq) = t.resolve()?;
@@ -112,6 +113,7 @@ pub fn modmul(
                     tile: Some(shape.to_string()),
                     karatsuba: if arch == "pipelined" { n } else { 0 },
                     tiles: if arch == "iterative" { n } else { 4 },
+                    max_add_bits,
                 };
                 let cfg = CoreConfig::modmul(&f, &a, "26x17")?;
                 let label = if arch == "pipelined" {

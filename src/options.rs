@@ -48,6 +48,10 @@ pub struct ModMulArgs {
     /// Tiles of the iterative architecture.
     #[arg(long, default_value_t = 4)]
     pub tiles: usize,
+    /// Timing by construction: the longest carry chain between two registers, in bits;
+    /// wider adds become two-stage carry-select adders (0: unbounded, one stage however wide).
+    #[arg(long = "max-add-bits", default_value_t = zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS)]
+    pub max_add_bits: usize,
 }
 
 impl ModMulArgs {
@@ -73,6 +77,7 @@ impl ModMulArgs {
                 ))
             })?;
         c.tile = tile_shape(tile)?;
+        c.max_add_bits = self.max_add_bits;
         c.validate()?;
         Ok(c)
     }
@@ -90,6 +95,10 @@ pub struct CurveArgs {
     /// Karatsuba-Ofman levels of the multipliers, 0 to 4.
     #[arg(long, default_value_t = 3)]
     pub karatsuba: usize,
+    /// Timing by construction: the longest carry chain between two registers, in bits;
+    /// wider adds become two-stage carry-select adders (0: unbounded, one stage however wide).
+    #[arg(long = "max-add-bits", default_value_t = zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS)]
+    pub max_add_bits: usize,
 }
 
 impl CurveArgs {
@@ -109,6 +118,7 @@ impl CurveArgs {
         let mut cfg = zkhdl_sim::point_add::config_for(curve);
         cfg.tile = tile_shape(&self.tile)?;
         cfg.karatsuba = self.karatsuba;
+        cfg.max_add_bits = self.max_add_bits;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -334,6 +344,9 @@ pub struct SweepArgs {
     /// Area axis: luts, ffs or dsps.
     #[arg(long, default_value = "luts")]
     pub area: String,
+    /// The carry-chain bound of every configuration (see `gen modmul --max-add-bits`).
+    #[arg(long = "max-add-bits", default_value_t = zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS)]
+    pub max_add_bits: usize,
 }
 
 /// Shape of an `ntt` core.

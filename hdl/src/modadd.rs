@@ -195,6 +195,7 @@ impl Core for ModAddConfig {
                 self.modulus
             )));
         }
+        crate::netlist::check_max_add_bits(self.max_add_bits)?;
         self.width().map(|_| ())
     }
 

@@ -71,6 +71,16 @@ pub enum Carry {
 /// 64 bits, eight CARRY8 on UltraScale+ and 32 CCU2C on ECP5.
 pub const DEFAULT_MAX_ADD_BITS: usize = 64;
 
+/// A carry-chain bound must be 0 (unbounded) or at least 8 bits.
+pub fn check_max_add_bits(bits: usize) -> Result<(), crate::HdlError> {
+    if bits != 0 && bits < 8 {
+        return Err(crate::HdlError::Unsupported(format!(
+            "max_add_bits {bits} must be 0 (unbounded) or at least 8"
+        )));
+    }
+    Ok(())
+}
+
 /// [`DEFAULT_MAX_ADD_BITS`], for serde defaults of the configurations.
 pub fn default_max_add_bits() -> usize {
     DEFAULT_MAX_ADD_BITS

@@ -147,6 +147,7 @@ impl ModMulConfig {
             return bad(format!("modulus {:#x} must be an odd prime", self.modulus));
         }
         width_class(self.modulus.bits() as usize)?;
+        crate::netlist::check_max_add_bits(self.max_add_bits)?;
         match self.architecture {
             Architecture::Pipelined {
                 karatsuba,
