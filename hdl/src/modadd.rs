@@ -120,6 +120,27 @@ fn datapath(cfg: &ModAddConfig) -> Result<(String, usize), HdlError> {
     Ok((s, latency))
 }
 
+/// The seeded off-by-one mutant of the emitted modadd, as (text to find, replacement): the
+/// sum's correction `dsum[k] ? (keep the sum) : (sum - p)` (dsum = raw - p on k + 1 bits, k
+/// the datapath width) also keeps the sum when `dsum` is zero, so `a + b == p` comes out as p
+/// instead of 0. Found by name in the netlist, as `(dsum_N[k] ? ` (one-stage datapath) or
+/// `= dsum_N[k] ? ` (chunked: dsum_N has a carry bit more). Used by the simulation and formal
+/// tests, which must catch it.
+pub fn off_by_one_mutant(verilog: &str) -> Option<(String, String)> {
+    let (lead, d, k) = verilog.lines().find_map(|l| {
+        let i = l.find("(dsum_").or_else(|| l.find("= dsum_"))?;
+        let rest = l[i + 1..].trim_start();
+        let end = rest.find("] ? ")?;
+        let (name, bit) = rest[..end].split_once('[')?;
+        let lead = if l[i..].starts_with('(') { "(" } else { "= " };
+        Some((lead, name.to_string(), bit.parse::<usize>().ok()?))
+    })?;
+    Some((
+        format!("{lead}{d}[{k}] ? "),
+        format!("{lead}{d}[{k}] | {d}[{k}:0] == {}'h0 ? ", k + 1),
+    ))
+}
+
 /// The rust-hdl block: ports and the datapath as its body.
 #[derive(LogicBlock)]
 pub struct ModAdd<const W: usize> {

@@ -467,8 +467,8 @@ impl Netlist {
             let e = format!(
                 "{}[{k}] ? {} : {}",
                 d.name,
-                bit_range(&d.name, k - 1, 0),
-                low_d.name
+                low_d.name,
+                bit_range(&d.name, k - 1, 0)
             );
             nl.wire("fadd", k, d.stage, &e)
         };

@@ -95,9 +95,9 @@ fn an_off_by_one_comparison_is_caught_by_the_edge_vectors() {
     let f = Field::from_name("bls12-381-fq").unwrap();
     let mut core = core_for(&f);
     let before = core.verilog.clone();
-    core.verilog = core
-        .verilog
-        .replace("(dsum_2[384] ? ", "(dsum_2[384] | dsum_2 == 385'h0 ? ");
+    let (find, replace) = zkhdl_hdl::modadd::off_by_one_mutant(&before).expect("the site");
+    assert_eq!(before.matches(&find).count(), 1, "{find}");
+    core.verilog = core.verilog.replace(&find, &replace);
     assert_ne!(before, core.verilog, "the mutation must apply");
     let run = simulate_core(&core, &f, &edge_pairs(&f), &quiet()).unwrap();
     assert!(!run.mismatches.is_empty(), "the mutated core must fail");

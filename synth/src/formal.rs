@@ -384,27 +384,8 @@ pub fn modadd_spec(cfg: &ModAddConfig) -> Result<ProofSpec, FormalError> {
     // Mutant: the sum's correction compares with `>` instead of `>=` (a difference a + b - p
     // of zero counts as a borrow), so a + b == p comes out as p instead of 0 (a single input
     // pair per b).
-    // The correction's test `dsum[k] ? (keep the sum) : (sum - p)`, dsum = raw - p on k + 1
-    // bits (k the datapath width): found by name in the emitted netlist, either as
-    // `(dsum_N[k] ? ` (one-stage datapath) or `= dsum_N[k] ? ` (chunked, p wider than one
-    // carry chain; dsum_N has a carry bit more).
-    let site = g
-        .verilog
-        .lines()
-        .find_map(|l| {
-            let i = l.find("(dsum_").or_else(|| l.find("= dsum_"))?;
-            let rest = &l[i + 1..].trim_start();
-            let end = rest.find("] ? ")?;
-            let (name, bit) = rest[..end].split_once('[')?;
-            Some((l[i..i + 1].to_string(), name.to_string(), bit.parse::<usize>().ok()?))
-        })
+    let (find, replace) = zkhdl_hdl::modadd::off_by_one_mutant(&g.verilog)
         .ok_or_else(|| FormalError::Mutant("no `dsum_N[k] ? ` in the emitted modadd".into()))?;
-    let (lead, d, k) = site;
-    let lead = if lead == "(" { "(" } else { "= " };
-    let (find, replace) = (
-        format!("{lead}{d}[{k}] ? "),
-        format!("{lead}{d}[{k}] | {d}[{k}:0] == {}'h0 ? ", k + 1),
-    );
     let verilog = seed_mutant(&g.verilog, &find, &replace)?;
     let p = hex(w + 1, &cfg.modulus);
     let lat = cfg.latency();
