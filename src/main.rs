@@ -60,6 +60,7 @@ fn run(cli: Cli) -> Outcome {
             ProveCore::Modadd { field, prove } => prove::modadd(&field, &prove),
             ProveCore::Tile { tile, prove } => prove::tile(&tile, &prove),
             ProveCore::Modmul { field, opts, prove } => prove::modmul(&field, &opts, &prove),
+            ProveCore::Msm { msm } => prove::msm(&msm),
         },
         Command::Golden { op } => match op {
             GoldenOp::Modadd(a) => golden::modadd(&a),

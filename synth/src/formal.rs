@@ -34,6 +34,12 @@
 //! (a comparison off by one, a bit flipped for one operand value, a dropped valid), and the
 //! same proof run with `MUTANT` defined must fail with a counterexample trace (a VCD file).
 
+mod msm;
+
+pub use msm::{
+    default_depths, msm_specs, progress_bound, prove_msm, MsmMutant, MsmProofReport, MSM_JOBS,
+};
+
 use num_bigint::BigUint;
 use num_traits::One;
 use serde::Serialize;
@@ -363,6 +369,11 @@ pub fn seed_mutant(verilog: &str, find: &str, replace: &str) -> Result<String, F
         }
     }
     Ok(out)
+}
+
+/// A generator error as a [`FormalError`].
+fn gen_err(e: impl std::fmt::Display) -> FormalError {
+    FormalError::Generate(e.to_string())
 }
 
 fn gen<C: Core>(cfg: &C) -> Result<zkhdl_hdl::GeneratedCore, FormalError> {
