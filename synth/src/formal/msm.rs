@@ -173,13 +173,14 @@ pub fn progress_bound(cfg: &MsmConfig) -> Result<usize, FormalError> {
 /// a parked point, its re-issue and a stall longer than the latency are within reach).
 /// Digits: the clearing walk and several points of all windows, parking included (the
 /// tracked pair is the expensive part for the solver). Ready: the clearing walk and several
-/// points (two copies of the core).
+/// points (two copies of the core: twice the state, and the solver slows down sharply beyond
+/// this: step 24 alone took over a minute).
 pub fn default_depths(cfg: &MsmConfig) -> Result<[usize; 3], FormalError> {
     let s = shape(cfg)?;
     Ok([
         s.nb + s.l + 2 * s.nw + 10,
         s.nb + 8 * s.nw + 10,
-        s.nb + 6 * s.nw + 8,
+        s.nb + 4 * s.nw + 2,
     ])
 }
 
