@@ -159,6 +159,28 @@ mod tests {
     }
 
     #[test]
+    fn a_toy_msm_keeps_its_controller_and_loses_the_multipliers() {
+        let adder =
+            crate::point_add::PointAddConfig::new("toy", num_bigint::BigUint::from(251u32), 3);
+        let cfg = MsmConfig::new(adder, 5, 2);
+        let real = cfg.emit().unwrap();
+        let abs = emit_with_pipeline_adder(&cfg).unwrap();
+        let l = point_add::plan(&cfg.adder).unwrap().latency;
+        assert!(real.contains("module zk_msm$adder$muls$0("));
+        assert!(!abs.contains("$muls"));
+        assert_eq!(abs.matches("module zk_msm$adder(").count(), 1);
+        assert!(abs.contains(&format!("reg [{}:0] valid_pipe", l - 1)));
+        // Everything else is the real core's text, in the same order.
+        let others = |v: &str| -> Vec<String> {
+            v.split("\nmodule ")
+                .filter(|m| !m.starts_with("zk_msm$adder"))
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(others(&real), others(&abs));
+    }
+
+    #[test]
     fn the_pipeline_has_the_latency_in_its_slices() {
         let m = pipeline_adder_module("a", 8, 3);
         assert!(m.contains("reg [71:0] data_pipe"));
