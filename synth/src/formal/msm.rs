@@ -614,3 +614,41 @@ pub fn prove_msm(
         job_names,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mutants_parse_by_name_and_name_their_job() {
+        for m in MsmMutant::ALL {
+            assert_eq!(MsmMutant::parse(m.name()).unwrap(), m);
+            let job = MSM_JOBS[m.job()];
+            let expected = match m.property() {
+                'a' | 'd' => "hazard-progress",
+                'b' => "digits",
+                _ => "ready",
+            };
+            assert_eq!(job, expected);
+        }
+        assert!(MsmMutant::parse("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown msm mutant"));
+    }
+
+    #[test]
+    fn failed_labels_come_from_the_sby_summary() {
+        let d = std::env::temp_dir().join(format!("zkhdl-msm-labels-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let log = d.join("logfile.txt");
+        std::fs::write(
+            &log,
+            "SBY 1 [job] summary:   failed assertion zk_formal.hazard_free at zk_formal.sv:63.33-63.65 step 13\n\
+             SBY 1 [job] summary:   failed assertion zk_formal.hazard_free at zk_formal.sv:63.33-63.65 step 13\n",
+        )
+        .unwrap();
+        assert_eq!(failed_labels(&log), vec!["hazard_free".to_string()]);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
