@@ -201,6 +201,12 @@ pub fn msm(args: &MsmProveArgs) -> Outcome {
     if args.json {
         println!("{}", pretty(&r));
     } else {
+        println!("ready-structure: {}", r.structural.property);
+        println!(
+            "  {} ({:.1} s)",
+            if r.structural.pass { "PASS" } else { "FAIL" },
+            r.structural.seconds
+        );
         for (name, j) in r.job_names.iter().zip(&r.jobs) {
             println!("{name}: {}", j.property);
             println!(

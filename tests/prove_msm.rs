@@ -58,6 +58,7 @@ fn prove_msm_holds_and_a_mutant_fails() {
     assert_eq!(j["depth"], 16);
     assert_eq!(j["solver"], "yices");
     assert_eq!(j["mutant"], false);
+    assert_eq!(j["structural"]["pass"], true);
     let jobs = j["jobs"].as_array().expect("jobs");
     assert_eq!(jobs.len(), 3);
     for (job, prop) in jobs.iter().zip(["(a)", "(b)", "(c)"]) {
@@ -88,6 +89,25 @@ fn prove_msm_holds_and_a_mutant_fails() {
     );
     let trace = j["trace"].as_str().expect("a counterexample trace");
     assert!(std::path::Path::new(trace).exists(), "{trace}");
+    // in_ready from in_valid: the miter's trace and the structural check both see it.
+    let o = zkhdl(&[
+        "prove",
+        "msm",
+        "--depth",
+        "12",
+        "--mutant",
+        "ready-from-valid",
+        "--out",
+        &dir,
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let j = json(&o);
+    assert_eq!(j["structural"]["pass"], false);
+    let failed = j["failed"].as_array().unwrap();
+    for label in ["ready_independent_of_valid", "in_ready_structure"] {
+        assert!(failed.iter().any(|f| f == label), "{j}");
+    }
 }
 
 #[test]

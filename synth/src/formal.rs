@@ -40,7 +40,8 @@
 pub mod msm;
 
 pub use msm::{
-    default_depths, msm_specs, progress_bound, prove_msm, MsmMutant, MsmProofReport, MSM_JOBS,
+    default_depths, msm_specs, progress_bound, prove_msm, ready_structure, MsmMutant,
+    MsmProofReport, StructuralCheck, MSM_JOBS,
 };
 
 use num_bigint::BigUint;

