@@ -256,3 +256,16 @@ fn msm_controller_at_the_default_depths() {
         r.summary.log.display()
     );
 }
+
+#[test]
+fn msm_in_ready_has_no_combinational_path_from_in_valid() {
+    let cfg = toy_msm();
+    let ok = formal::msm_specs(&cfg, None).unwrap();
+    let r = formal::ready_structure(&ok[2], false, &work("msm-structure")).unwrap();
+    assert!(r.pass, "log {}", r.log.display());
+    let bad = formal::msm_specs(&cfg, Some(formal::MsmMutant::ReadyFromValid)).unwrap();
+    let m = formal::ready_structure(&bad[2], true, &work("msm-structure-mutant")).unwrap();
+    assert!(!m.pass, "log {}", m.log.display());
+    let log = std::fs::read_to_string(&m.log).unwrap();
+    assert!(log.contains("in_valid_b"), "the path starts at in_valid");
+}
