@@ -7,7 +7,7 @@ use zkhdl::options::{
     CurveArgs, FieldArgs, GoldenPairsArgs, ModMulArgs, MsmArgs, NttArgs, SimArgs, SweepArgs,
     TargetArgs, VectorArgs,
 };
-use zkhdl::prove::ProveArgs;
+use zkhdl::prove::{MsmProveArgs, ProveArgs};
 #[derive(Parser)]
 #[command(
     name = "zkhdl",
@@ -178,6 +178,12 @@ pub enum ProveCore {
         opts: ModMulArgs,
         #[command(flatten)]
         prove: ProveArgs,
+    },
+    /// The MSM controller (abstract adder of the same latency): no bucket hazard, every digit
+    /// issued exactly once, in_ready independent of in_valid, progress (bounded).
+    Msm {
+        #[command(flatten)]
+        msm: MsmProveArgs,
     },
 }
 

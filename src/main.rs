@@ -73,6 +73,7 @@ fn run(cli: Cli) -> Outcome {
             ProveCore::Modadd { field, prove } => prove::modadd(&field, &prove),
             ProveCore::Tile { tile, prove } => prove::tile(&tile, &prove),
             ProveCore::Modmul { field, opts, prove } => prove::modmul(&field, &opts, &prove),
+            ProveCore::Msm { msm } => prove::msm(&msm),
         },
         Command::Estimate { core } => match core {
             EstimateCore::Ntt {

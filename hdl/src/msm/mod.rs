@@ -42,6 +42,7 @@
 
 pub mod bucket_memory;
 pub mod fifo;
+pub mod pipeline_adder;
 pub mod recoder;
 pub mod scheduler;
 pub mod sequencer;

@@ -1,0 +1,193 @@
+//! The MSM controller with its point adder replaced by an abstract adder: a register pipeline
+//! of the real adder's latency, with the same module name, ports and valid timing.
+//!
+//! What it is for: place-and-route or timing of the controller alone (the bucket memory, the
+//! FIFO, the scheduler and the aux memory, without the twelve multipliers), and formal proofs
+//! of the controller (`zkhdl prove msm`), where the arithmetic of the adder is beside the
+//! point and would only slow the solver down.
+//!
+//! The abstract adder takes `(x1 : y1 : z1)` and `(x2 : y2 : z2)` with `in_valid` and, exactly
+//! `latency` cycles later, gives `out_valid` and `x3 = x1 ^ x2`, `y3 = y1 ^ y2`, `z3 = z1 ^ z2`
+//! (bitwise). The XOR is not a point addition; it keeps every operand bit live (so synthesis
+//! does not prune the controller's operand path) and carries tags: a point added to an empty
+//! bucket (the identity (0 : 1 : 0) XOR the point) reaches the bucket with the point's x
+//! unchanged, so a tag written into the input x (e.g. a sequence number) travels through the
+//! adder to the bucket it was added to. `reset` clears the valid pipeline, as in the real
+//! adder.
+
+use super::MsmConfig;
+use crate::emit::GeneratedCore;
+use crate::point_add;
+use crate::{Core, HdlError};
+
+/// The Verilog module `name` of an abstract adder: ports of width `w`, `latency` (at least 1)
+/// register stages.
+pub fn pipeline_adder_module(name: &str, w: usize, latency: usize) -> String {
+    let l = latency.max(1);
+    let d = 3 * w; // {z, y, x}
+    let valid_next = if l == 1 {
+        "in_valid".to_string()
+    } else {
+        format!("{{valid_pipe[{}:0], in_valid}}", l - 2)
+    };
+    let data_next = if l == 1 {
+        "{z1 ^ z2, y1 ^ y2, x1 ^ x2}".to_string()
+    } else {
+        format!(
+            "{{data_pipe[{}:0], z1 ^ z2, y1 ^ y2, x1 ^ x2}}",
+            d * (l - 1) - 1
+        )
+    };
+    let top = d * l;
+    format!(
+        "module {name}(clock,reset,in_valid,x1,y1,z1,x2,y2,z2,out_valid,x3,y3,z3);
+    // Abstract point adder (see zkhdl_hdl::msm::pipeline_adder): a register pipeline of
+    // {l} stages; the \"sum\" is the bitwise XOR of the operands.
+    input wire  clock;
+    input wire  reset;
+    input wire  in_valid;
+    input wire  [{w1}:0] x1;
+    input wire  [{w1}:0] y1;
+    input wire  [{w1}:0] z1;
+    input wire  [{w1}:0] x2;
+    input wire  [{w1}:0] y2;
+    input wire  [{w1}:0] z2;
+    output reg  out_valid;
+    output reg  [{w1}:0] x3;
+    output reg  [{w1}:0] y3;
+    output reg  [{w1}:0] z3;
+    reg [{l1}:0] valid_pipe = {l}'d0;
+    reg [{top1}:0] data_pipe = {top}'d0;
+    always @(posedge clock) begin
+        valid_pipe <= reset ? {l}'d0 : {valid_next};
+        data_pipe <= {data_next};
+    end
+    always @(*) begin
+        out_valid = valid_pipe[{l1}];
+        x3 = data_pipe[{xl}:{xh}];
+        y3 = data_pipe[{yl}:{yh}];
+        z3 = data_pipe[{zl}:{zh}];
+    end
+endmodule // {name}
+",
+        w1 = w - 1,
+        l1 = l - 1,
+        top1 = top - 1,
+        xl = top - 2 * w - 1,
+        xh = top - d,
+        yl = top - w - 1,
+        yh = top - 2 * w,
+        zl = top - 1,
+        zh = top - w,
+    )
+}
+
+/// Replaces, in `verilog`, the module `adder` and every module below it (named `adder$...`)
+/// by `replacement`. Fails when `adder` is not defined in `verilog`.
+pub fn replace_adder(verilog: &str, adder: &str, replacement: &str) -> Result<String, HdlError> {
+    let own = format!("module {adder}(");
+    let below = format!("module {adder}$");
+    if !verilog.lines().any(|l| l.starts_with(&own)) {
+        return Err(HdlError::Unsupported(format!(
+            "no module {adder} in the emitted Verilog"
+        )));
+    }
+    let mut out = String::with_capacity(verilog.len());
+    let mut skipping: Option<String> = None;
+    let mut placed = false;
+    for line in verilog.lines() {
+        if let Some(end) = &skipping {
+            if line.trim_start().starts_with(end.as_str()) {
+                skipping = None;
+            }
+            continue;
+        }
+        if line.starts_with(&own) || line.starts_with(&below) {
+            let name = line["module ".len()..]
+                .split('(')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            skipping = Some(format!("endmodule // {name}"));
+            if !placed {
+                out.push_str(replacement);
+                placed = true;
+            }
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The Verilog of `cfg` with the point adder replaced by the abstract adder of the same
+/// latency and ports (module `<top>$adder`).
+pub fn emit_with_pipeline_adder(cfg: &MsmConfig) -> Result<String, HdlError> {
+    let latency = point_add::plan(&cfg.adder)?.latency;
+    let name = format!("{}$adder", cfg.top);
+    let module = pipeline_adder_module(&name, cfg.adder.width()?, latency);
+    replace_adder(&cfg.emit()?, &name, &module)
+}
+
+/// [`Core::generate`] of `cfg` with the point adder replaced by the abstract adder (the
+/// manifest is the real core's: same ports and timing).
+pub fn generate_with_pipeline_adder(cfg: &MsmConfig) -> Result<GeneratedCore, HdlError> {
+    let mut g = cfg.generate()?;
+    let latency = point_add::plan(&cfg.adder)?.latency;
+    let name = format!("{}$adder", cfg.top);
+    let module = pipeline_adder_module(&name, cfg.adder.width()?, latency);
+    g.verilog = replace_adder(&g.verilog, &name, &module)?;
+    Ok(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_adder_and_its_children_only() {
+        let v = "module t(a);\nendmodule // t\nmodule t$adder(a);\nbody\nendmodule // t$adder\n\
+                 module t$adder$muls$0(a);\nx\nendmodule // t$adder$muls$0\nmodule t_fifo(a);\n\
+                 endmodule // t_fifo\n";
+        let r = replace_adder(v, "t$adder", "NEW\n").unwrap();
+        assert_eq!(
+            r,
+            "module t(a);\nendmodule // t\nNEW\nmodule t_fifo(a);\nendmodule // t_fifo\n"
+        );
+        assert!(replace_adder(v, "u$adder", "NEW\n").is_err());
+    }
+
+    #[test]
+    fn a_toy_msm_keeps_its_controller_and_loses_the_multipliers() {
+        let adder =
+            crate::point_add::PointAddConfig::new("toy", num_bigint::BigUint::from(251u32), 3);
+        let cfg = MsmConfig::new(adder, 5, 2);
+        let real = cfg.emit().unwrap();
+        let abs = emit_with_pipeline_adder(&cfg).unwrap();
+        let l = point_add::plan(&cfg.adder).unwrap().latency;
+        assert!(real.contains("module zk_msm$adder$muls$0("));
+        assert!(!abs.contains("$muls"));
+        assert_eq!(abs.matches("module zk_msm$adder(").count(), 1);
+        assert!(abs.contains(&format!("reg [{}:0] valid_pipe", l - 1)));
+        // Everything else is the real core's text, in the same order.
+        let others = |v: &str| -> Vec<String> {
+            v.split("\nmodule ")
+                .filter(|m| !m.starts_with("zk_msm$adder"))
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(others(&real), others(&abs));
+    }
+
+    #[test]
+    fn the_pipeline_has_the_latency_in_its_slices() {
+        let m = pipeline_adder_module("a", 8, 3);
+        assert!(m.contains("reg [71:0] data_pipe"));
+        assert!(m.contains("x3 = data_pipe[55:48];"));
+        assert!(m.contains("z3 = data_pipe[71:64];"));
+        assert!(m.contains("valid_pipe <= reset ? 3'd0 : {valid_pipe[1:0], in_valid};"));
+        let one = pipeline_adder_module("a", 8, 1);
+        assert!(one.contains("data_pipe <= {z1 ^ z2, y1 ^ y2, x1 ^ x2};"));
+    }
+}
