@@ -21,16 +21,18 @@ pub enum Verb {
     Explore,
     Bench,
     Estimate,
+    Prove,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 6] = [
+    pub const ALL: [Verb; 7] = [
         Verb::Gen,
         Verb::Sim,
         Verb::Synth,
         Verb::Explore,
         Verb::Bench,
         Verb::Estimate,
+        Verb::Prove,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +43,7 @@ impl Verb {
             Verb::Explore => "explore",
             Verb::Bench => "bench",
             Verb::Estimate => "estimate",
+            Verb::Prove => "prove",
         }
     }
 }
@@ -61,11 +64,11 @@ impl CoreEntry {
 /// Every core and the verbs that take it. `sim` needs a driver and a software model (the tile
 /// has none: its product is checked inside every multiplier); `explore` sweeps the modmul's
 /// architectures; `bench` measures the cores whose speed the README reports; `estimate`
-/// projects a whole transform's seconds on a part.
+/// projects a whole transform's seconds on a part; `prove` runs a SymbiYosys proof.
 pub const CORES: &[CoreEntry] = &[
     CoreEntry {
         name: "modadd",
-        verbs: &[Verb::Gen, Verb::Sim, Verb::Synth],
+        verbs: &[Verb::Gen, Verb::Sim, Verb::Synth, Verb::Prove],
     },
     CoreEntry {
         name: "modmul",
@@ -75,6 +78,7 @@ pub const CORES: &[CoreEntry] = &[
             Verb::Synth,
             Verb::Explore,
             Verb::Bench,
+            Verb::Prove,
         ],
     },
     CoreEntry {
@@ -83,11 +87,11 @@ pub const CORES: &[CoreEntry] = &[
     },
     CoreEntry {
         name: "msm",
-        verbs: &[Verb::Gen, Verb::Sim, Verb::Synth, Verb::Bench],
+        verbs: &[Verb::Gen, Verb::Sim, Verb::Synth, Verb::Bench, Verb::Prove],
     },
     CoreEntry {
         name: "tile",
-        verbs: &[Verb::Gen, Verb::Synth],
+        verbs: &[Verb::Gen, Verb::Synth, Verb::Prove],
     },
     CoreEntry {
         name: "ntt",
