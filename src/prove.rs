@@ -7,7 +7,6 @@ use crate::report::pretty;
 use clap::Args;
 use num_bigint::BigUint;
 use std::path::PathBuf;
-use zkhdl_hdl::modadd::ModAddConfig;
 use zkhdl_hdl::msm::MsmConfig;
 use zkhdl_hdl::point_add::PointAddConfig;
 use zkhdl_hdl::tile::TileConfig;
@@ -107,7 +106,7 @@ fn report(
 /// `prove modadd`.
 pub fn modadd(field: &FieldArgs, args: &ProveArgs) -> Outcome {
     let f = field.resolve()?;
-    let cfg = ModAddConfig::new(f.modulus().clone(), f.name());
+    let cfg = crate::registry::modadd_config(&f);
     report(args, |o| formal::prove_modadd(&cfg, o), "modadd")
 }
 
