@@ -3,20 +3,12 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn zkhdl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkhdl"))
-        .args(args)
-        .output()
-        .expect("zkhdl runs")
-}
+mod common;
+use common::{assert_bad_input, stdout_json, zkhdl};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("zkhdl-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::tmp("cli", name)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -25,34 +17,8 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn stdout_json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
-}
-
 fn example(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A bad input: exit code 2, one line on stderr naming the problem, no panic.
-fn assert_bad_input(args: &[&str], needle: &str) {
-    let o = zkhdl(args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: stderr {err}");
-    assert!(
-        err.contains(needle),
-        "{args:?}: {err:?} should mention {needle:?}"
-    );
-    assert!(
-        !err.contains("panicked") && !err.contains("backtrace"),
-        "{err}"
-    );
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
 }
 
 #[test]

@@ -6,14 +6,10 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn zkhdl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkhdl"))
-        .args(args)
-        .output()
-        .expect("zkhdl runs")
-}
+mod common;
+use common::zkhdl;
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("zkhdl-shard-{}-{name}", std::process::id()));

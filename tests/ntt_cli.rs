@@ -4,40 +4,9 @@
 //! their bad inputs (exit 2, one line).
 
 use serde_json::Value;
-use std::process::{Command, Output};
 
-fn zkhdl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkhdl"))
-        .args(args)
-        .output()
-        .expect("zkhdl runs")
-}
-
-fn stdout_json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
-}
-
-/// A bad input: exit code 2, one line on stderr naming the problem, no panic.
-fn assert_bad_input(args: &[&str], needle: &str) {
-    let o = zkhdl(args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: stderr {err}");
-    assert!(
-        err.contains(needle),
-        "{args:?}: {err:?} should mention {needle:?}"
-    );
-    assert!(
-        !err.contains("panicked") && !err.contains("backtrace"),
-        "{err}"
-    );
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
-}
+mod common;
+use common::{assert_bad_input, stdout_json, zkhdl};
 
 const P: u64 = (1 << 31) - (1 << 27) + 1; // BabyBear
 

@@ -3,41 +3,12 @@
 //! assertion it breaks, and bad options are refused (exit 2).
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn zkhdl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkhdl"))
-        .args(args)
-        .output()
-        .expect("zkhdl runs")
-}
+mod common;
+use common::{assert_bad_input, stdout_json as json, zkhdl};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("zkhdl-prove-msm-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: stdout {} stderr {}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
-}
-
-fn assert_bad_input(args: &[&str], needle: &str) {
-    let o = zkhdl(args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: stderr {err}");
-    assert!(
-        err.contains(needle),
-        "{args:?}: {err:?} should mention {needle:?}"
-    );
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
+    common::tmp("prove-msm", name)
 }
 
 #[test]
