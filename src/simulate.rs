@@ -306,6 +306,31 @@ pub fn msm(curve: &CurveArgs, msm: &MsmArgs, sim: &SimArgs, d: MsmDrive) -> Outc
 }
 
 /// Transforms through the NTT core, each compared with arkworks' (or the bignum model's).
+/// The stream errors, the mismatching transforms and the verdict of an NTT run, as text.
+fn print_ntt_checks(
+    stream_errors: &[String],
+    mismatches: &[zkhdl_sim::ntt::NttMismatch],
+    ok: bool,
+) {
+    for e in stream_errors {
+        println!("STREAM ERROR: {e}");
+    }
+    for m in mismatches {
+        println!(
+            "MISMATCH transform {}: {} values differ, first at index {}: expected {}, got {}",
+            m.transform, m.wrong_values, m.first_index, m.expected, m.got
+        );
+    }
+    println!(
+        "{}",
+        if ok {
+            "PASS: every result matches golden"
+        } else {
+            "FAIL: results differ from golden"
+        }
+    );
+}
+
 pub fn ntt(field: &FieldArgs, shape: &NttArgs, sim: &SimArgs) -> Outcome {
     let v = &sim.vectors;
     if let Some(f) = field.field.is_some().then(|| field.resolve()).transpose()? {
@@ -380,23 +405,7 @@ pub fn ntt(field: &FieldArgs, shape: &NttArgs, sim: &SimArgs) -> Outcome {
             run.latency,
             run.elements_per_cycle
         );
-        for e in &run.stream_errors {
-            println!("STREAM ERROR: {e}");
-        }
-        for m in &run.mismatches {
-            println!(
-                "MISMATCH transform {}: {} values differ, first at index {}: expected {}, got {}",
-                m.transform, m.wrong_values, m.first_index, m.expected, m.got
-            );
-        }
-        println!(
-            "{}",
-            if ok {
-                "PASS: every result matches golden"
-            } else {
-                "FAIL: results differ from golden"
-            }
-        );
+        print_ntt_checks(&run.stream_errors, &run.mismatches, ok);
     }
     note_trace(sim);
     Ok(verdict(ok))
@@ -529,23 +538,7 @@ pub fn ntt_four_step(
             run.simulated_cycles,
             run.wall_s
         );
-        for e in &run.stream_errors {
-            println!("STREAM ERROR: {e}");
-        }
-        for m in &run.mismatches {
-            println!(
-                "MISMATCH transform {}: {} values differ, first at index {}: expected {}, got {}",
-                m.transform, m.wrong_values, m.first_index, m.expected, m.got
-            );
-        }
-        println!(
-            "{}",
-            if ok {
-                "PASS: every result matches golden"
-            } else {
-                "FAIL: results differ from golden"
-            }
-        );
+        print_ntt_checks(&run.stream_errors, &run.mismatches, ok);
     }
     Ok(verdict(ok))
 }
