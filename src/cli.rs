@@ -268,14 +268,19 @@ pub enum SynthCore {
         #[command(flatten)]
         target: TargetArgs,
     },
-    /// Complete projective point adder (slow: twelve multipliers).
+    /// Complete projective point adder: hierarchical (each distinct module synthesized once,
+    /// cached), or flattened with --flat.
     PointAdd {
         #[command(flatten)]
         curve: CurveArgs,
         #[command(flatten)]
         target: TargetArgs,
+        /// Flatten the whole design into one run (hours at 381 bits; places on ECP5).
+        #[arg(long)]
+        flat: bool,
     },
-    /// Pippenger MSM core around one point adder (slow: the adder and the bucket memory).
+    /// Pippenger MSM core around one point adder: hierarchical (each distinct module
+    /// synthesized once, cached), or flattened with --flat.
     Msm {
         #[command(flatten)]
         curve: CurveArgs,
@@ -283,6 +288,9 @@ pub enum SynthCore {
         msm: MsmArgs,
         #[command(flatten)]
         target: TargetArgs,
+        /// Flatten the whole design into one run (hours at 381 bits; places on ECP5).
+        #[arg(long)]
+        flat: bool,
     },
     /// One DSP tile multiplier.
     Tile {

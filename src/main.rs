@@ -170,6 +170,19 @@ fn sim(core: SimCore) -> Outcome {
     }
 }
 
+/// point-add and msm: hierarchical unless --flat.
+fn hierarchical(
+    core: &zkhdl_hdl::GeneratedCore,
+    target: &zkhdl::options::TargetArgs,
+    flat: bool,
+) -> Outcome {
+    if flat {
+        synthesis::synth(core, target)
+    } else {
+        synthesis::synth_hierarchical(core, target)
+    }
+}
+
 fn synth(core: SynthCore) -> Outcome {
     let (cfg, target) = match core {
         SynthCore::Modadd { field, target } => (CoreConfig::modadd(&field)?, target),
@@ -182,8 +195,23 @@ fn synth(core: SynthCore) -> Outcome {
             let tile = synthesis::default_tile(&target)?;
             (CoreConfig::modmul(&f, &opts, tile)?, target)
         }
-        SynthCore::PointAdd { curve, target } => (CoreConfig::point_add(&curve)?, target),
-        SynthCore::Msm { curve, msm, target } => (CoreConfig::msm(&curve, &msm, 1024)?, target),
+        SynthCore::PointAdd {
+            curve,
+            target,
+            flat,
+        } => {
+            let core = CoreConfig::point_add(&curve)?.generate()?;
+            return hierarchical(&core, &target, flat);
+        }
+        SynthCore::Msm {
+            curve,
+            msm,
+            target,
+            flat,
+        } => {
+            let core = CoreConfig::msm(&curve, &msm, 1024)?.generate()?;
+            return hierarchical(&core, &target, flat);
+        }
         SynthCore::Tile { tile, target } => {
             let native = synthesis::default_tile(&target)?;
             (CoreConfig::tile(tile.as_deref().unwrap_or(native))?, target)

@@ -218,6 +218,10 @@ pub struct TargetArgs {
     /// Work folder for the tools' logs and netlists (default: build/synth/<core>-<target>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Check the fit on a part: vu9p, vu13p, u250, u55c (with --target xcup) or ecp5-85k
+    /// (with --target ecp5-85k): whether it fits, the limiting resource, how many cores fit.
+    #[arg(long)]
+    pub part: Option<String>,
 }
 
 #[derive(Args)]

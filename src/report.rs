@@ -139,6 +139,7 @@ pub fn synth_report_json(core: &zkhdl_hdl::GeneratedCore, r: &zkhdl_synth::Repor
         "dsps": r.dsps,
         "brams": r.brams,
         "fmax_mhz": r.fmax_mhz,
+        "logic_levels": r.logic_levels,
         "freq_constraint_mhz": r.freq_constraint_mhz,
         "latency": core.manifest.latency,
         "initiation_interval": core.manifest.initiation_interval,

