@@ -96,10 +96,8 @@ pub struct CurveArgs {
     #[arg(long, default_value_t = 3)]
     pub karatsuba: usize,
     /// Timing by construction in the point adder: the longest carry chain between two
-    /// registers, in bits (0: unbounded). Default 0 for the point adder and the MSM: with 64
-    /// the adder alone is exact, but a 1,024-point BLS12-381 MSM at c = 7 around it (adder
-    /// latency 111) gives a wrong result, an open bug (see the README).
-    #[arg(long = "max-add-bits", default_value_t = 0)]
+    /// registers, in bits (0: unbounded).
+    #[arg(long = "max-add-bits", default_value_t = zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS)]
     pub max_add_bits: usize,
 }
 

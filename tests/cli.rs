@@ -1062,3 +1062,29 @@ fn synth_asic_osu018_reports_area_and_timing() {
         "{cp} ns, {fmax} MHz"
     );
 }
+
+/// The point adder (and the MSM around it) defaults to the 64-bit carry bound: the default
+/// adder is the `--max-add-bits 64` one, deeper than the unbounded `--max-add-bits 0` one.
+#[test]
+fn point_add_defaults_to_the_carry_bound() {
+    let latency = |extra: &[&str]| {
+        let d = tmp(&format!("pa-bound{}", extra.join("")));
+        let mut args = vec!["gen", "point-add", "--curve", "bls12-381", "--out"];
+        args.push(d.to_str().unwrap());
+        args.extend(extra);
+        let o = zkhdl(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let m: Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("zk_point_add.json")).unwrap())
+                .unwrap();
+        m["latency"].as_u64().unwrap()
+    };
+    let default = latency(&[]);
+    assert_eq!(default, latency(&["--max-add-bits", "64"]));
+    assert!(default > latency(&["--max-add-bits", "0"]), "{default}");
+}
