@@ -429,11 +429,12 @@ pub fn msm_command(
 
 fn print_table(v: &Value) {
     let ph = &v["phases"];
+    let text = |k: &str| v[k].as_str().unwrap_or("").to_string();
     println!(
         "MSM of {} pairs on {} ({}), one adder (latency {}), window c = {} ({} x {} buckets)",
         v["n"],
-        v["curve"],
-        v["part"],
+        text("curve"),
+        text("part"),
         v["adder_latency"],
         v["window"],
         v["windows"],
@@ -450,7 +451,12 @@ fn print_table(v: &Value) {
         v["fmax_mhz"],
         v["fmax_source"].as_str().unwrap_or("")
     );
-    println!("| time | {:.4} s |", v["seconds"].as_f64().unwrap_or(0.0));
+    let secs = v["seconds"].as_f64().unwrap_or(0.0);
+    if secs < 0.1 {
+        println!("| time | {:.3} ms |", secs * 1e3);
+    } else {
+        println!("| time | {secs:.3} s |");
+    }
     println!(
         "| buckets | {} bits in 2 copies: {} block RAM, {} URAM, {} LUTs of occupancy bits; fits: {} |",
         v["buckets_bits"], v["bucket_brams"], v["bucket_urams"], v["occupancy_luts"], v["fits"]
