@@ -388,6 +388,27 @@ pub enum EstimateCore {
         #[arg(long)]
         json: bool,
     },
+    /// MSM of N pairs on one msm core (one point adder): cycle model, the window whose
+    /// buckets fit the part's block RAM / URAM, and the time at the clock.
+    Msm {
+        #[command(flatten)]
+        curve: CurveArgs,
+        /// Pairs N (at least 1).
+        #[arg(long)]
+        n: usize,
+        /// Part: vu9p, u250, u55c, vu13p or ecp5-85k.
+        #[arg(long)]
+        part: String,
+        /// Clock in MHz (default: the part's assumed clock, 250 on UltraScale+, 100 on ECP5).
+        #[arg(long, value_name = "MHZ")]
+        fmax: Option<f64>,
+        /// Window width c, 2 to 16 (default: the fastest whose buckets fit).
+        #[arg(long, value_name = "C")]
+        window: Option<usize>,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod error;
 pub mod estimate;
+pub mod estimate_msm;
 pub mod explore;
 pub mod generate;
 pub mod golden;

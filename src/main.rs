@@ -85,6 +85,14 @@ fn run(cli: Cli) -> Outcome {
                 bandwidth,
                 json,
             } => estimate::ntt_command(&field, log_n, &part, lanes, freq, bandwidth, json),
+            EstimateCore::Msm {
+                curve,
+                n,
+                part,
+                fmax,
+                window,
+                json,
+            } => zkhdl::estimate_msm::msm_command(&curve, n, &part, fmax, window, json),
         },
         Command::Golden { op } => match op {
             GoldenOp::Modadd(a) => golden::modadd(&a),

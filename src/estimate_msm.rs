@@ -1,0 +1,510 @@
+//! `estimate msm`: the projected time of one MSM of N pairs on one `msm` core (one point
+//! adder) on a real part, from a cycle model of the controller, a bucket memory that must fit
+//! the part's block RAM / UltraRAM, and a clock (given, or the part's assumed default).
+//!
+//! Cycle model ([`cycles`]), counted like the core's `stat_cycles` (first pair taken to the
+//! result; the clearing walk after reset, W x 2^(c-1) cycles, comes before and is reported
+//! apart as `clear_cycles`):
+//! - accumulation: one window of one pair per cycle, N x W, plus the cycles the current point
+//!   waits. A point whose bucket is still in the adder (busy for the adder latency L plus
+//!   [`BUSY_EXTRA`] cycles) is parked in the 16-entry FIFO; the FIFO's head is re-issued as soon
+//!   as its bucket is free, ahead of new work, and takes the slot of a current point that
+//!   needed it (a zero digit or a point that parks at the same time loses nothing); a full FIFO
+//!   stalls a conflicting point. [`accumulation_sample`] runs exactly these rules (those of
+//!   `hdl/src/msm/scheduler.rs`) on the signed digits of [`SAMPLE_PAIRS`] scalars drawn below r
+//!   from a fixed seed and scales its waits to N. [`hazards_per_pair`] is the closed form for
+//!   rare hazards (an issue meets K = floor((L + BUSY_EXTRA - 1) / W) earlier issues of its
+//!   window in flight; p_j the probability of digit magnitude j: sum_{j >= 1} p_j (1 - (1 -
+//!   p_j)^K)), which the sample agrees with where the FIFO never fills; the top window holds
+//!   only the top bits of r (for BLS12-381 at c = 12 the digits 0 to 8), so its buckets collide
+//!   far more often than the others.
+//! - drain: the last addition leaves the adder, L + [`BUSY_EXTRA`] cycles;
+//! - aggregation and combination: [`zkhdl_hdl::msm::cycle_estimate_parts`] (the bound the
+//!   core's reports use): max(2 W B, B (L + 2)) and (W - 1)(c + 1)(L + 1).
+//!
+//! `tests/msm_cycle_model.rs` checks the model against Verilator runs of the core.
+//!
+//! Bucket memory ([`BucketMemory`]): the value memory holds W x 2^(c-1) buckets of three
+//! coordinates (the MSM configuration's `value_bits`, 3 x 381 = 1,143 bits for BLS12-381),
+//! stored twice so that the controller has two read ports (one write, one registered read per
+//! copy); each copy goes to URAM288 (4K x 72) when it is 4K words or deeper and the family has
+//! URAM, else to block RAM (RAMB36E2 or DP16KD, the best shape), and to the other kind when it
+//! does not fit there. One occupancy bit per bucket lives in LUT RAM. The buckets fit when
+//! each kind uses at most [`USABLE_FRACTION`] of the part. The point adder's DSPs are reported
+//! (`adder_dsps`) but are not part of `fits`.
+//!
+//! Window: without --window, the c in 2..=16 with the fewest cycles among those whose buckets
+//! fit (ties to the smaller c); if none fits, the c with the fewest memory blocks.
+
+use crate::error::{Failure, Outcome};
+use crate::options::CurveArgs;
+use crate::parts::{self, Family, Part};
+use num_bigint::BigUint;
+use serde_json::{json, Value};
+use zkhdl_golden::pippenger::signed_digits;
+use zkhdl_golden::Curve;
+use zkhdl_hdl::msm::{cycle_estimate_parts, MsmBlocks, MsmConfig, MAX_WINDOW};
+
+/// Cycles a bucket stays busy beyond the adder latency: the read of its operands before the
+/// adder and the write-back after it.
+pub const BUSY_EXTRA: usize = 2;
+/// The share of block RAM / URAM / LUTs the buckets may take (as `estimate ntt`).
+pub const USABLE_FRACTION: f64 = crate::estimate::USABLE_FRACTION;
+/// Smallest window width the generator takes.
+pub const MIN_WINDOW: usize = 2;
+
+/// The model's cycles of one MSM.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cycles {
+    /// N x W plus the hazard stalls.
+    pub accumulation: u64,
+    /// Cycles the current point waits (a parked point re-issued into its slot, a full FIFO).
+    pub hazard_stalls: u64,
+    pub drain: u64,
+    pub aggregation: u64,
+    pub combination: u64,
+}
+
+impl Cycles {
+    /// First pair taken to the result (what `sim msm` reports as "cycles").
+    pub fn total(&self) -> u64 {
+        self.accumulation + self.drain + self.aggregation + self.combination
+    }
+}
+
+/// Number of windows for scalars below `r` at width `c` (signed digits need one bit more).
+pub fn windows(r: &BigUint, c: usize) -> usize {
+    (r.bits() as usize + 1).div_ceil(c)
+}
+
+/// `r / 2^s` as a float.
+fn ratio(r: &BigUint, s: usize) -> f64 {
+    let bits = r.bits() as usize;
+    let shift = bits.saturating_sub(60);
+    let top = (r >> shift).to_u64_digits().first().copied().unwrap_or(0) as f64;
+    top * 2f64.powi(shift as i32 - s as i32)
+}
+
+/// The probability of each digit magnitude 0..=2^(c-1) of every window, lowest window first.
+pub fn digit_magnitudes(r: &BigUint, c: usize) -> Vec<Vec<f64>> {
+    let w = windows(r, c);
+    let b = 1usize << (c - 1);
+    let mut uniform = vec![1.0 / b as f64; b + 1];
+    uniform[0] = 0.5 / b as f64;
+    uniform[b] = 0.5 / b as f64;
+    let mut out = vec![uniform; w - 1];
+    // Top window: t uniform on [0, x), the last value partly; the carry adds 1 half the time.
+    let x = ratio(r, c * (w - 1));
+    let mut top = vec![0.0; b + 1];
+    let mut t = 0usize;
+    while (t as f64) < x {
+        let p = ((x - t as f64).min(1.0)) / x;
+        top[t.min(b)] += p / 2.0;
+        top[(t + 1).min(b)] += p / 2.0;
+        t += 1;
+    }
+    out.push(top);
+    out
+}
+
+/// Expected hazards (parked points) per pair, summed over the windows.
+pub fn hazards_per_pair(r: &BigUint, c: usize, adder_latency: usize) -> f64 {
+    let w = windows(r, c);
+    let k = (adder_latency + BUSY_EXTRA - 1) / w;
+    digit_magnitudes(r, c)
+        .iter()
+        .map(|p| {
+            p.iter()
+                .skip(1)
+                .map(|&pj| pj * (1.0 - (1.0 - pj).powi(k as i32)))
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+/// Pairs of the accumulation sample (fewer when N is smaller).
+pub const SAMPLE_PAIRS: usize = 4096;
+/// Entries of the parking FIFO (the `msm` core's default `--fifo-depth`).
+pub const FIFO_DEPTH: usize = 16;
+/// Seed of the sample's scalars.
+pub const SAMPLE_SEED: u64 = 1;
+
+/// Runs the scheduler's rules on `pairs` random scalars below `r`: (accumulation cycles from
+/// the first pair to the last issue, hazards).
+pub fn accumulation_sample(r: &BigUint, c: usize, l: usize, pairs: usize) -> (u64, u64) {
+    use num_bigint::RandBigInt;
+    let nw = windows(r, c);
+    let b = 1usize << (c - 1);
+    let busy_for = (l + BUSY_EXTRA) as u64;
+    let mut rng = zkhdl_golden::vectors::rng_from_seed(SAMPLE_SEED);
+    let digits: Vec<Vec<i64>> = (0..pairs)
+        .map(|_| signed_digits(&rng.gen_biguint_below(r), c, nw))
+        .collect();
+    // free_at[bucket]: the first cycle the bucket is not in flight.
+    let mut free_at = vec![0u64; nw * b];
+    let mut fifo = std::collections::VecDeque::new();
+    let (mut pair, mut window, mut t, mut last_issue, mut hazards) = (0, 0, 0u64, 0u64, 0u64);
+    while pair < pairs || !fifo.is_empty() {
+        let busy = |f: &Vec<u64>, k: usize| f[k] > t;
+        let parked_ready = fifo.front().is_some_and(|&h| !busy(&free_at, h));
+        let parked = if parked_ready {
+            fifo.front().copied()
+        } else {
+            None
+        };
+        if let Some(h) = parked {
+            fifo.pop_front();
+            free_at[h] = t + busy_for;
+            last_issue = t;
+        }
+        if pair < pairs {
+            let d = digits[pair][window];
+            let advance = if d == 0 {
+                true
+            } else {
+                let k = window * b + d.unsigned_abs() as usize - 1;
+                let conflict = busy(&free_at, k) || parked == Some(k);
+                if !conflict && parked.is_none() {
+                    free_at[k] = t + busy_for;
+                    last_issue = t;
+                    true
+                } else if conflict && (fifo.len() < FIFO_DEPTH || parked.is_some()) {
+                    fifo.push_back(k);
+                    hazards += 1;
+                    true
+                } else {
+                    false
+                }
+            };
+            if advance {
+                window += 1;
+                if window == nw {
+                    window = 0;
+                    pair += 1;
+                }
+            }
+        }
+        t += 1;
+    }
+    (last_issue + 1, hazards)
+}
+
+/// The cycle model for `n` pairs, scalars below `r`, window `c`, adder latency `l`.
+pub fn cycles(n: usize, r: &BigUint, c: usize, l: usize) -> Cycles {
+    let bits = r.bits() as usize;
+    let (acc, agg, comb) = cycle_estimate_parts(n, bits, c, l);
+    let s = n.min(SAMPLE_PAIRS);
+    let (sample_cycles, _) = accumulation_sample(r, c, l, s);
+    let waits = sample_cycles.saturating_sub((s * windows(r, c)) as u64);
+    let stalls = (waits as f64 * n as f64 / s as f64).round() as u64;
+    Cycles {
+        accumulation: acc as u64 + stalls,
+        hazard_stalls: stalls,
+        drain: (l + BUSY_EXTRA) as u64,
+        aggregation: agg as u64,
+        combination: comb as u64,
+    }
+}
+
+/// The bucket memory of one configuration on one part.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BucketMemory {
+    pub buckets: usize,
+    pub value_bits: usize,
+    /// Both copies' bits.
+    pub bits: u64,
+    pub brams: u64,
+    pub urams: u64,
+    pub occupancy_luts: u64,
+    pub fits: bool,
+}
+
+/// Maps the buckets of `cfg` onto `part` (see the module notes).
+pub fn bucket_memory(cfg: &MsmConfig, part: &Part) -> BucketMemory {
+    let bm = MsmBlocks::of(cfg).bucket_memory;
+    let (depth, width) = (bm.buckets, bm.value_bits);
+    let cap = |c: u64| (USABLE_FRACTION * c as f64).floor() as u64;
+    let bram = 2 * parts::brams_for(part.family, depth, width);
+    let uram = 2 * parts::urams_for(depth, width);
+    let has_uram = part.family == Family::UltraScalePlus && part.urams > 0;
+    let uram_fits = has_uram && uram <= cap(part.urams);
+    let bram_fits = bram <= cap(part.brams);
+    let (brams, urams) = if has_uram && depth >= 4096 {
+        if uram_fits || !bram_fits {
+            (0, uram)
+        } else {
+            (bram, 0)
+        }
+    } else if bram_fits || !uram_fits {
+        (bram, 0)
+    } else {
+        (0, uram)
+    };
+    let occupancy_luts = depth.div_ceil(part.family.lutram_bits_per_lut()) as u64;
+    BucketMemory {
+        buckets: depth,
+        value_bits: width,
+        bits: 2 * (depth * width) as u64,
+        brams,
+        urams,
+        occupancy_luts,
+        fits: brams <= cap(part.brams)
+            && urams <= cap(part.urams)
+            && occupancy_luts <= cap(part.luts),
+    }
+}
+
+/// One projection.
+#[derive(Clone, Debug)]
+pub struct MsmEstimate {
+    pub window: usize,
+    pub cycles: Cycles,
+    pub memory: BucketMemory,
+    pub clear_cycles: u64,
+}
+
+/// The MSM of `n` pairs on `part` with the adder of `curve_args`, at window `window` or the
+/// best that fits. Also returns the adder latency and DSP tiles.
+pub fn project(
+    curve: &Curve,
+    curve_args: &CurveArgs,
+    n: usize,
+    part: &Part,
+    window: Option<usize>,
+) -> Result<(MsmEstimate, usize, usize), Failure> {
+    if n == 0 {
+        return Err(Failure::input("--n must be at least 1"));
+    }
+    if let Some(c) = window {
+        if !(MIN_WINDOW..=MAX_WINDOW).contains(&c) {
+            return Err(Failure::input(format!(
+                "--window {c} is outside {MIN_WINDOW}..={MAX_WINDOW}"
+            )));
+        }
+    }
+    let adder = curve_args.adder(curve)?;
+    let plan = zkhdl_hdl::point_add::plan(&adder)?;
+    let latency = plan.latency;
+    let dsps = plan.multipliers * plan.mul_plan.tiles;
+    let fr = curve.scalar_field();
+    let r = fr.modulus().clone();
+    let at = |c: usize| -> Result<MsmEstimate, Failure> {
+        let cfg = MsmConfig::new(adder.clone(), fr.bits(), c);
+        cfg.validate()?;
+        let memory = bucket_memory(&cfg, part);
+        Ok(MsmEstimate {
+            window: c,
+            cycles: cycles(n, &r, c, latency),
+            clear_cycles: memory.buckets as u64,
+            memory,
+        })
+    };
+    let est = match window {
+        Some(c) => at(c)?,
+        None => {
+            let all = (MIN_WINDOW..=MAX_WINDOW)
+                .map(at)
+                .collect::<Result<Vec<_>, _>>()?;
+            let fitting = all.iter().filter(|e| e.memory.fits);
+            match fitting.min_by_key(|e| (e.cycles.total(), e.window)) {
+                Some(e) => e.clone(),
+                None => all
+                    .iter()
+                    .min_by_key(|e| (e.memory.brams + e.memory.urams, e.window))
+                    .expect("a non-empty range")
+                    .clone(),
+            }
+        }
+    };
+    Ok((est, latency, dsps))
+}
+
+/// The two designs the projection is compared with (issue 10), with their sources.
+pub fn anchors() -> Value {
+    json!([
+        {
+            "design": "ZPrize 2022 MSM (FPGA) winner, Hardcaml (Jane Street)",
+            "curve": "bls12-377",
+            "n": 1u64 << 26,
+            "seconds_per_msm": 5.08,
+            "part": "vu9p (AWS f1.2xlarge)",
+            "fmax_mhz": 278,
+            "adders": 1,
+            "note": "4 MSMs of 2^26 in 20.331 s; buckets aggregated on the FPGA, windows \
+                     combined on the host",
+            "source": "blog.janestreet.com/zero-knowledge-fpgas-hardcaml (20.331 s for 4 x \
+                       2^26, 5.083 s per MSM); zprize.hardcaml.com/msm-results.html; clock and \
+                       adder count as stated in issue 10"
+        },
+        {
+            "design": "ZPrize 2023 FPGA MSM winner",
+            "curve": "bls12-381",
+            "n": 1u64 << 24,
+            "seconds_per_msm": 0.51,
+            "part": "u250",
+            "adders": 3,
+            "note": "4 MSMs of 2^24 in 2.04 s",
+            "source": "as stated in issue 10 (not re-checked here)"
+        }
+    ])
+}
+
+/// The projection as JSON.
+pub fn to_json(
+    curve: &Curve,
+    part: &Part,
+    n: usize,
+    (e, latency, dsps): &(MsmEstimate, usize, usize),
+    fmax: Option<f64>,
+) -> Value {
+    let (fmax_mhz, source) = match fmax {
+        Some(f) => (f, "given"),
+        None => (part.default_freq_mhz, "assumed"),
+    };
+    let total = e.cycles.total();
+    json!({
+        "curve": curve.name(),
+        "part": part.name,
+        "n": n,
+        "window": e.window,
+        "windows": windows(curve.scalar_field().modulus(), e.window),
+        "buckets_per_window": 1usize << (e.window - 1),
+        "cycles": total,
+        "phases": {
+            "accumulation": e.cycles.accumulation,
+            "drain": e.cycles.drain,
+            "aggregation": e.cycles.aggregation,
+            "combination": e.cycles.combination,
+        },
+        "hazard_stalls": e.cycles.hazard_stalls,
+        "clear_cycles": e.clear_cycles,
+        "fmax_mhz": fmax_mhz,
+        "fmax_source": source,
+        "seconds": total as f64 / (fmax_mhz * 1e6),
+        "adders": 1,
+        "adder_latency": latency,
+        "adder_dsps": dsps,
+        "part_dsps": part.dsps,
+        "buckets_bits": e.memory.bits,
+        "bucket_value_bits": e.memory.value_bits,
+        "bucket_copies": 2,
+        "bucket_brams": e.memory.brams,
+        "bucket_urams": e.memory.urams,
+        "occupancy_luts": e.memory.occupancy_luts,
+        "fits": e.memory.fits,
+        "anchors": anchors(),
+    })
+}
+
+/// `zkhdl estimate msm`.
+pub fn msm_command(
+    curve_args: &CurveArgs,
+    n: usize,
+    part: &str,
+    fmax: Option<f64>,
+    window: Option<usize>,
+    json_out: bool,
+) -> Outcome {
+    let p = parts::part(part).ok_or_else(|| {
+        Failure::input(format!(
+            "unknown --part {part:?}: use one of {}",
+            parts::names()
+        ))
+    })?;
+    if let Some(f) = fmax {
+        if !(f.is_finite() && f > 0.0) {
+            return Err(Failure::input(format!("--fmax {f} must be above 0")));
+        }
+    }
+    let curve = curve_args.curve(None)?;
+    let est = project(&curve, curve_args, n, p, window)?;
+    let v = to_json(&curve, p, n, &est, fmax);
+    if json_out {
+        println!("{}", crate::report::pretty(&v));
+    } else {
+        print_table(&v);
+    }
+    Ok(0)
+}
+
+fn print_table(v: &Value) {
+    let ph = &v["phases"];
+    let text = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    println!(
+        "MSM of {} pairs on {} ({}), one adder (latency {}), window c = {} ({} x {} buckets)",
+        v["n"],
+        text("curve"),
+        text("part"),
+        v["adder_latency"],
+        v["window"],
+        v["windows"],
+        v["buckets_per_window"]
+    );
+    println!("| quantity | value |\n|---|---|");
+    println!(
+        "| cycles | {} (accumulation {} incl. {} hazard stalls, drain {}, aggregation {}, combination {}) |",
+        v["cycles"], ph["accumulation"], v["hazard_stalls"], ph["drain"], ph["aggregation"],
+        ph["combination"]
+    );
+    println!(
+        "| clock | {} MHz ({}) |",
+        v["fmax_mhz"],
+        v["fmax_source"].as_str().unwrap_or("")
+    );
+    let secs = v["seconds"].as_f64().unwrap_or(0.0);
+    if secs < 0.1 {
+        println!("| time | {:.3} ms |", secs * 1e3);
+    } else {
+        println!("| time | {secs:.3} s |");
+    }
+    println!(
+        "| buckets | {} bits in 2 copies: {} block RAM, {} URAM, {} LUTs of occupancy bits; fits: {} |",
+        v["buckets_bits"], v["bucket_brams"], v["bucket_urams"], v["occupancy_luts"], v["fits"]
+    );
+    println!(
+        "| point adder | {} DSP tiles (part: {}) |",
+        v["adder_dsps"], v["part_dsps"]
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r381() -> BigUint {
+        Curve::from_name("bls12-381")
+            .unwrap()
+            .scalar_field()
+            .modulus()
+            .clone()
+    }
+
+    #[test]
+    fn digit_distributions_sum_to_one() {
+        let r = r381();
+        for c in MIN_WINDOW..=MAX_WINDOW {
+            for (w, p) in digit_magnitudes(&r, c).iter().enumerate() {
+                let s: f64 = p.iter().sum();
+                assert!((s - 1.0).abs() < 1e-9, "c {c} window {w}: {s}");
+            }
+        }
+        // BLS12-381 at c = 12: 22 windows, the top one holds r >> 252 = 7 and a carry.
+        let top = digit_magnitudes(&r, 12).pop().unwrap();
+        assert!(top[9..].iter().all(|&p| p == 0.0) && top[8] > 0.0);
+    }
+
+    #[test]
+    fn hazards_grow_with_latency_and_vanish_without_it() {
+        let r = r381();
+        assert_eq!(hazards_per_pair(&r, 8, 1), 0.0);
+        assert!(hazards_per_pair(&r, 8, 200) > hazards_per_pair(&r, 8, 77));
+        // No hazard can happen when a bucket frees before its window comes round again.
+        let (cy, hz) = accumulation_sample(&r, 8, 1, 300);
+        assert_eq!(hz, 0);
+        assert!(cy <= 300 * 32 && cy > 299 * 32, "{cy}");
+        // Rare hazards (c = 10: 26 windows of 512 buckets): sample and closed form agree.
+        let (_, hz) = accumulation_sample(&r, 10, 77, 4096);
+        let closed = 4096.0 * hazards_per_pair(&r, 10, 77);
+        assert!((hz as f64 / closed - 1.0).abs() < 0.25, "{hz} vs {closed}");
+    }
+}

@@ -1,0 +1,189 @@
+//! `zkhdl estimate msm` through the binary: the JSON contract, the bucket memory recomputed
+//! here from first principles (two copies of W x 2^(c-1) buckets of 3 x 381 bits, URAM288 of
+//! 4096 x 72), the window choice, the clock's source, and bad input (exit 2, one line).
+
+use serde_json::Value;
+
+mod common;
+use common::{assert_bad_input, stdout_json, zkhdl};
+
+fn estimate(args: &[&str]) -> Value {
+    let mut a = vec!["estimate", "msm"];
+    a.extend_from_slice(args);
+    a.push("--json");
+    let o = zkhdl(&a);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{a:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout_json(&o)
+}
+
+fn u(v: &Value, k: &str) -> u64 {
+    v[k].as_u64()
+        .unwrap_or_else(|| panic!("{k} is not a number: {v}"))
+}
+
+/// BLS12-381: r has 255 bits, signed digits need 256; Fq has 381 bits.
+fn windows_381(c: u64) -> u64 {
+    256u64.div_ceil(c)
+}
+
+#[test]
+fn bls12_381_2_24_on_u250() {
+    let v = estimate(&["--curve", "bls12-381", "--n", "16777216", "--part", "u250"]);
+    for k in [
+        "n",
+        "window",
+        "cycles",
+        "fmax_mhz",
+        "seconds",
+        "buckets_bits",
+        "fits",
+        "part",
+        "curve",
+        "adder_latency",
+        "phases",
+        "bucket_brams",
+        "bucket_urams",
+        "adders",
+        "anchors",
+        "fmax_source",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k}: {v}");
+    }
+    assert_eq!(u(&v, "n"), 1 << 24);
+    assert_eq!(v["part"], "u250");
+    assert_eq!(v["curve"], "bls12-381");
+    assert_eq!(u(&v, "adders"), 1);
+    assert_eq!(v["fits"], true);
+    assert_eq!(v["fmax_source"], "assumed");
+    assert_eq!(v["fmax_mhz"].as_f64(), Some(250.0));
+    let c = u(&v, "window");
+    let w = windows_381(c);
+    assert_eq!(u(&v, "windows"), w);
+    // Bucket memory: 2 copies x W x 2^(c-1) x 1143 bits, each copy in URAM288 (4K x 72).
+    let depth = w << (c - 1);
+    assert_eq!(u(&v, "buckets_bits"), 2 * depth * 1143);
+    if depth >= 4096 {
+        assert_eq!(
+            u(&v, "bucket_urams"),
+            2 * depth.div_ceil(4096) * 1143u64.div_ceil(72)
+        );
+        assert!(u(&v, "bucket_urams") as f64 <= 0.8 * 1280.0);
+    }
+    // One product per cycle: at least N x W cycles; the phases add up.
+    let cycles = u(&v, "cycles");
+    assert!(cycles >= (1 << 24) * w, "{cycles}");
+    let ph = &v["phases"];
+    let sum: u64 = ["accumulation", "drain", "aggregation", "combination"]
+        .iter()
+        .map(|k| ph[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, cycles);
+    let s = v["seconds"].as_f64().unwrap();
+    assert!((s - cycles as f64 / 250e6).abs() < 1e-9 * s.max(1.0), "{s}");
+    // The anchors: the BLS12-377 record and the ZPrize 2023 winner, with sources.
+    let a = v["anchors"].as_array().unwrap();
+    assert_eq!(a.len(), 2);
+    assert!(a
+        .iter()
+        .all(|x| x["source"].as_str().is_some_and(|s| !s.is_empty())));
+    assert!(a
+        .iter()
+        .any(|x| x["seconds_per_msm"].as_f64() == Some(5.08)));
+    assert!(a
+        .iter()
+        .any(|x| x["seconds_per_msm"].as_f64() == Some(0.51)));
+    // The window is the fastest that fits: the next wider one does not fit (or is slower),
+    // a narrower one is slower.
+    let wider = estimate(&[
+        "--n",
+        "16777216",
+        "--part",
+        "u250",
+        "--window",
+        &(c + 1).to_string(),
+    ]);
+    assert!(
+        wider["fits"] == false || u(&wider, "cycles") >= cycles,
+        "{wider}"
+    );
+    let narrower = estimate(&[
+        "--n",
+        "16777216",
+        "--part",
+        "u250",
+        "--window",
+        &(c - 1).to_string(),
+    ]);
+    assert!(u(&narrower, "cycles") > cycles);
+}
+
+#[test]
+fn forced_window_clock_and_parts() {
+    // c = 16 does not fit: 2 x 16 x 32768 buckets of 1143 bits need 4096 URAM288.
+    let v = estimate(&[
+        "--n", "1048576", "--part", "vu9p", "--window", "16", "--fmax", "300",
+    ]);
+    assert_eq!(u(&v, "window"), 16);
+    assert_eq!(v["fits"], false);
+    assert_eq!(u(&v, "bucket_urams"), 2 * 128 * 16);
+    assert_eq!(v["fmax_source"], "given");
+    assert_eq!(v["fmax_mhz"].as_f64(), Some(300.0));
+    let s = v["seconds"].as_f64().unwrap();
+    assert!((s - u(&v, "cycles") as f64 / 300e6).abs() < 1e-12 + 1e-9 * s);
+    // ECP5 has no URAM: block RAM only, and its own clock.
+    let e = estimate(&["--curve", "bn254", "--n", "4096", "--part", "ecp5-85k"]);
+    assert_eq!(u(&e, "bucket_urams"), 0);
+    assert!(u(&e, "bucket_brams") > 0);
+    assert_eq!(e["fmax_mhz"].as_f64(), Some(100.0));
+    assert_eq!(e["curve"], "bn254");
+    // More pairs, more time.
+    let small = estimate(&["--n", "65536", "--part", "u250"]);
+    let big = estimate(&["--n", "67108864", "--part", "u250"]);
+    assert!(big["seconds"].as_f64() > small["seconds"].as_f64());
+}
+
+#[test]
+fn plain_table() {
+    let o = zkhdl(&["estimate", "msm", "--n", "1024", "--part", "u55c"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for needle in ["cycles", "MHz (assumed)", "fits: true", "| time |"] {
+        assert!(out.contains(needle), "{needle:?} not in {out}");
+    }
+}
+
+#[test]
+fn bad_input() {
+    let base = |extra: &[&'static str]| {
+        let mut a = vec!["estimate", "msm"];
+        a.extend_from_slice(extra);
+        a
+    };
+    assert_bad_input(&base(&["--n", "0", "--part", "u250"]), "--n");
+    assert_bad_input(&base(&["--n", "8", "--part", "xc7a35t"]), "--part");
+    assert_bad_input(
+        &base(&["--n", "8", "--part", "u250", "--window", "1"]),
+        "--window",
+    );
+    assert_bad_input(
+        &base(&["--n", "8", "--part", "u250", "--window", "17"]),
+        "--window",
+    );
+    assert_bad_input(
+        &base(&["--n", "8", "--part", "u250", "--curve", "ed25519"]),
+        "curve",
+    );
+    assert_bad_input(
+        &base(&["--n", "8", "--part", "u250", "--fmax", "0"]),
+        "--fmax",
+    );
+    assert_bad_input(
+        &base(&["--n", "8", "--part", "u250", "--fmax=-5"]),
+        "--fmax",
+    );
+}
