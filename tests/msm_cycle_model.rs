@@ -7,14 +7,14 @@
 //! c = 4 is the hard case for the model: 64 windows of 8 buckets, a hazard on about one
 //! addition in eight, and the model without its hazard term is off by more than 3 % (checked).
 //!
-//! The adder latency is a parameter of the model; two adders are covered: the simulator
-//! library's default (64-bit carry chains, latency 111 for BLS12-381) and the command line's
-//! (`--max-add-bits 0`, latency 77).
+//! The adder latency is a parameter of the model; two adders are covered: the default (64-bit
+//! carry chains, latency 117 for BLS12-381; the CLI's default too) and the unbounded one
+//! (`--max-add-bits 0`, latency 83).
 //!
 //! Opt-in (`cargo test --test msm_cycle_model -- --ignored`): BLS12-381 with the library's
 //! adder at the window `best_window` picks for N = 2^10 to 2^16, one Verilator build per
 //! window (about 3 min uncached) and up to minutes of simulation for 2^16; and BLS12-381 2^16
-//! with the command line's adder (c = 12), the configuration of `sim msm --random 65536`.
+//! with the unbounded adder (c = 12), `sim msm --random 65536 --max-add-bits 0`.
 //! Measured times and errors in results/msm-estimate.md.
 
 use num_bigint::BigUint;
@@ -43,9 +43,9 @@ fn seed(test: &str) -> u64 {
 
 /// Simulates an MSM of `n` random pairs at window `c` (default: the one `sim msm` picks) and
 /// returns (simulated cycles, model cycles, model cycles without hazard stalls). `cli_adder`:
-/// the point adder `sim msm` and `estimate msm` use (--max-add-bits 0, latency 77 for
-/// BLS12-381); otherwise the simulator library's default (carry chains of 64 bits, latency
-/// 111), the build `sim/tests/msm.rs` makes.
+/// the unbounded point adder (--max-add-bits 0, latency 83 for BLS12-381; the CLI's default
+/// before 2026-11-30); otherwise the default (carry chains of 64 bits, latency 117), the build
+/// `sim/tests/msm.rs` makes.
 fn compare(
     curve: &str,
     n: usize,

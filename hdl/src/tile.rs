@@ -1,5 +1,5 @@
-//! The DSP tile multiplier primitive: an unsigned A x B product with registered operands and a
-//! registered product (latency 2), written as its own Verilog so that synthesis maps it to one
+//! The DSP tile multiplier primitive: an unsigned A x B product with operands registered twice
+//! and a registered product (latency 3), written as its own Verilog so that synthesis maps it to one
 //! DSP block (SB_MAC16, MULT18X18D, DSP48E2, Intel 27x27). rust-hdl's own `*` exists only for
 //! 16x16 bits; this primitive has a Rust simulation model for any shape up to 32x32.
 
@@ -65,17 +65,23 @@ impl TileShape {
         (a & ((1 << wa) - 1)) * (b & ((1 << wb) - 1))
     }
 
-    /// Cycles from operands to product.
-    pub const LATENCY: usize = 2;
+    /// Cycles from operands to product: two operand registers, then the product register. The
+    /// second operand register is the one the placer can put beside the DSP column (on ECP5
+    /// the fabric register to MULT18X18D route was the critical path with a single one); on
+    /// DSP48E2 the three stages are the block's A2/B2, A1/B1 and M/P registers.
+    pub const LATENCY: usize = 3;
 }
 
-/// One registered A x B -> P tile (P = A + B). Latency [`TileShape::LATENCY`] cycles.
+/// One registered A x B -> P tile (P = A + B). Latency [`TileShape::LATENCY`] cycles: operands
+/// registered in `a_q`/`b_q`, then in `a_r`/`b_r`, the product in `p`.
 #[derive(Clone, Debug, LogicBlock)]
 pub struct TileMul<const A: usize, const B: usize, const P: usize> {
     pub clock: Signal<In, Clock>,
     pub a: Signal<In, Bits<A>>,
     pub b: Signal<In, Bits<B>>,
     pub p: Signal<Out, Bits<P>>,
+    a_q: Signal<Local, Bits<A>>,
+    b_q: Signal<Local, Bits<B>>,
     a_r: Signal<Local, Bits<A>>,
     b_r: Signal<Local, Bits<B>>,
 }
@@ -89,6 +95,8 @@ impl<const A: usize, const B: usize, const P: usize> Default for TileMul<A, B, P
             a: Default::default(),
             b: Default::default(),
             p: Default::default(),
+            a_q: Default::default(),
+            b_q: Default::default(),
             a_r: Default::default(),
             b_r: Default::default(),
         }
@@ -101,13 +109,17 @@ impl<const A: usize, const B: usize, const P: usize> Logic for TileMul<A, B, P> 
         if self.clock.pos_edge() {
             let prod = self.a_r.val().to_u64() * self.b_r.val().to_u64();
             self.p.next = Bits::<P>::from(prod);
-            self.a_r.next = self.a.val();
-            self.b_r.next = self.b.val();
+            self.a_r.next = self.a_q.val();
+            self.b_r.next = self.b_q.val();
+            self.a_q.next = self.a.val();
+            self.b_q.next = self.b.val();
         }
     }
 
     fn connect(&mut self) {
         self.p.connect();
+        self.a_q.connect();
+        self.b_q.connect();
         self.a_r.connect();
         self.b_r.connect();
     }
@@ -115,15 +127,19 @@ impl<const A: usize, const B: usize, const P: usize> Logic for TileMul<A, B, P> 
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
             "\
-// {A}x{B} unsigned tile: registered operands and product, maps to one DSP block.
+// {A}x{B} unsigned tile: operands registered twice, registered product; maps to one DSP block.
 initial begin
+   a_q = 0;
+   b_q = 0;
    a_r = 0;
    b_r = 0;
    p = 0;
 end
 always @(posedge clock) begin
-   a_r <= a;
-   b_r <= b;
+   a_q <= a;
+   b_q <= b;
+   a_r <= a_q;
+   b_r <= b_q;
    p <= a_r * b_r;
 end
 "
@@ -168,7 +184,7 @@ impl Core for TileConfig {
             PortSpec::input("clock", 1, "rising-edge clock"),
             PortSpec::input("a", wa, "unsigned operand"),
             PortSpec::input("b", wb, "unsigned operand"),
-            PortSpec::output("p", wa + wb, "a * b, two cycles after a and b"),
+            PortSpec::output("p", wa + wb, "a * b, three cycles after a and b"),
         ])
     }
 
@@ -208,7 +224,7 @@ mod tests {
     /// A tiny smoke test in rust-hdl's own simulator: the model registers operands, then the
     /// product (the Verilog itself is checked in Verilator by zkhdl-sim's tests).
     #[test]
-    fn rust_hdl_model_has_latency_two() {
+    fn rust_hdl_model_has_latency_three() {
         type T = TileMul<18, 18, 36>;
         let mut uut = T::default();
         uut.connect_all();
@@ -216,7 +232,7 @@ mod tests {
         sim.add_clock(5, |x: &mut Box<T>| x.clock.next = !x.clock.val());
         sim.add_testbench(move |mut sim: Sim<T>| {
             let mut x = sim.init()?;
-            let ops = [(3u64, 5u64), (0x3ffff, 0x3ffff), (7, 0), (0, 0), (0, 0)];
+            let ops = [(3u64, 5u64), (0x3ffff, 0x3ffff), (7, 0), (0, 0), (0, 0), (0, 0)];
             let mut seen = vec![];
             for (a, b) in ops {
                 x.a.next = Bits::from(a);
@@ -224,9 +240,10 @@ mod tests {
                 wait_clock_cycle!(sim, clock, x);
                 seen.push(x.p.val().to_u64());
             }
-            // Operands set before edge i are registered there; their product is registered at
-            // edge i + 1: two clock edges from operands to product.
-            sim_assert_eq!(sim, &seen[1..4], &[15u64, 0x3ffff * 0x3ffff, 0][..], x);
+            // Operands set before edge i are registered there and at edge i + 1; their product
+            // is registered at edge i + 2: three clock edges from operands to product.
+            sim_assert_eq!(sim, &seen[..2], &[0u64, 0][..], x);
+            sim_assert_eq!(sim, &seen[2..5], &[15u64, 0x3ffff * 0x3ffff, 0][..], x);
             sim.done(x)
         });
         sim.run(Box::new(uut), 1_000).unwrap();

@@ -13,7 +13,7 @@
 //!   `result < p` with `result == a + b` or `result + p == a + b` (add), `result + b == a` or
 //!   `result + b == a + p` (subtract): together exactly `(a ± b) mod p`. Unbounded
 //!   (k-induction, SBY `mode prove`).
-//! - `tile`: `p` equals the product of the operands of two cycles before, for all operands.
+//! - `tile`: `p` equals the product of the operands of three cycles before, for all operands.
 //!   A bounded check over every input from the start; complete because the tile is
 //!   feed-forward (its state is a function of its last two inputs).
 //! - `modmul`, full product (moduli of at most [`FULL_PRODUCT_MAX_BITS`] bits, both
