@@ -291,6 +291,11 @@ pub enum SynthCore {
         /// Flatten the whole design into one run (hours at 381 bits; places on ECP5).
         #[arg(long)]
         flat: bool,
+        /// A measurement harness, not an MSM: the controller with its bucket memory, the point
+        /// adder replaced by a delay of equal latency (valid bits in registers, operands in a
+        /// block-RAM ring buffer). Reported as core "msm-harness"; with --flat it places on ECP5.
+        #[arg(long)]
+        abstract_adder: bool,
     },
     /// One DSP tile multiplier.
     Tile {

@@ -216,8 +216,15 @@ fn synth(core: SynthCore) -> Outcome {
             msm,
             target,
             flat,
+            abstract_adder,
         } => {
-            let core = CoreConfig::msm(&curve, &msm, 1024)?.generate()?;
+            let core = if abstract_adder {
+                let c = curve.curve(None)?;
+                let cfg = msm.config(&c, curve.adder(&c)?, 1024)?;
+                zkhdl_hdl::msm::pipeline_adder::generate_harness(&cfg)?
+            } else {
+                CoreConfig::msm(&curve, &msm, 1024)?.generate()?
+            };
             return hierarchical(&core, &target, flat);
         }
         SynthCore::Tile { tile, target } => {

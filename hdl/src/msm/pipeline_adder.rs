@@ -82,6 +82,69 @@ endmodule // {name}
     )
 }
 
+/// The block-RAM form of the abstract adder, for place and route of the controller: the same
+/// module, ports and timing as [`pipeline_adder_module`], but the operands' XOR goes through a
+/// ring buffer of `2^ceil(log2(latency))` entries (written every cycle, read `latency - 1`
+/// entries behind the write pointer through a read register) that synthesis maps to block RAM; only the valid bit
+/// stays a register pipeline. At BN254 width and latency 115 the register form would need
+/// 87,630 flip-flops, more than an ECP5-85k has. Falls back to the register form for latency 1.
+pub fn pipeline_adder_ram_module(name: &str, w: usize, latency: usize) -> String {
+    if latency < 2 {
+        return pipeline_adder_module(name, w, latency);
+    }
+    let l = latency;
+    let d = 3 * w;
+    let depth = l.next_power_of_two();
+    let aw = depth.trailing_zeros().max(1) as usize;
+    format!(
+        "module {name}(clock,reset,in_valid,x1,y1,z1,x2,y2,z2,out_valid,x3,y3,z3);
+    // Abstract point adder, block-RAM form (see zkhdl_hdl::msm::pipeline_adder): the valid bit
+    // in a register pipeline of {l} stages; the \"sum\" (the bitwise XOR of the operands) in a
+    // ring buffer of {depth} entries, read {lm} entries behind the write through a register.
+    input wire  clock;
+    input wire  reset;
+    input wire  in_valid;
+    input wire  [{w1}:0] x1;
+    input wire  [{w1}:0] y1;
+    input wire  [{w1}:0] z1;
+    input wire  [{w1}:0] x2;
+    input wire  [{w1}:0] y2;
+    input wire  [{w1}:0] z2;
+    output wire out_valid;
+    output wire [{w1}:0] x3;
+    output wire [{w1}:0] y3;
+    output wire [{w1}:0] z3;
+    reg [{l1}:0] valid_pipe = {l}'d0;
+    reg [{awm}:0] wp = {aw}'d0;
+    reg [{awm}:0] rp = {aw}'d{rp0};
+    reg [{dm}:0] ring [0:{depthm}];
+    reg [{dm}:0] q = {d}'d0;
+    always @(posedge clock) begin
+        valid_pipe <= reset ? {l}'d0 : {{valid_pipe[{l2}:0], in_valid}};
+        ring[wp] <= {{z1 ^ z2, y1 ^ y2, x1 ^ x2}};
+        q <= ring[rp];
+        wp <= wp + {aw}'d1;
+        rp <= rp + {aw}'d1;
+    end
+    assign out_valid = valid_pipe[{l1}];
+    assign x3 = q[{w1}:0];
+    assign y3 = q[{w2m}:{w}];
+    assign z3 = q[{dm}:{w2}];
+endmodule // {name}
+",
+        w1 = w - 1,
+        l1 = l - 1,
+        l2 = l - 2,
+        lm = l - 1,
+        rp0 = (depth - (l - 1)) % depth,
+        awm = aw - 1,
+        dm = d - 1,
+        depthm = depth - 1,
+        w2 = 2 * w,
+        w2m = 2 * w - 1,
+    )
+}
+
 /// Replaces, in `verilog`, the module `adder` and every module below it (named `adder$...`)
 /// by `replacement`. Fails when `adder` is not defined in `verilog`.
 pub fn replace_adder(verilog: &str, adder: &str, replacement: &str) -> Result<String, HdlError> {
@@ -138,6 +201,19 @@ pub fn generate_with_pipeline_adder(cfg: &MsmConfig) -> Result<GeneratedCore, Hd
     let name = format!("{}$adder", cfg.top);
     let module = pipeline_adder_module(&name, cfg.adder.width()?, latency);
     g.verilog = replace_adder(&g.verilog, &name, &module)?;
+    Ok(g)
+}
+
+/// [`generate_with_pipeline_adder`] with the block-RAM form of the abstract adder
+/// ([`pipeline_adder_ram_module`]): the controller's place-and-route harness. The manifest's
+/// `core` is `msm-harness`, so that reports and work folders cannot be taken for the MSM's.
+pub fn generate_harness(cfg: &MsmConfig) -> Result<GeneratedCore, HdlError> {
+    let mut g = cfg.generate()?;
+    let latency = point_add::plan(&cfg.adder)?.latency;
+    let name = format!("{}$adder", cfg.top);
+    let module = pipeline_adder_ram_module(&name, cfg.adder.width()?, latency);
+    g.verilog = replace_adder(&g.verilog, &name, &module)?;
+    g.manifest.core = "msm-harness".into();
     Ok(g)
 }
 
