@@ -126,7 +126,7 @@ pub enum GenCore {
         #[arg(long, default_value = "zk_msm")]
         top: String,
     },
-    /// One DSP tile multiplier: operands registered twice, registered product, latency 3.
+    /// One DSP tile multiplier: registered operands, product registered twice, latency 3.
     Tile {
         /// Tile shape: 16x16, 18x18, 26x17 or 27x27.
         #[arg(long, default_value = "26x17")]

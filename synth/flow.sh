@@ -64,7 +64,15 @@ if [ "${SYNTH:-1}" = 1 ]; then
   read="read_verilog $files"
   [ -z "$libs" ] || read="read_verilog -lib $libs; $read"
   ltp="; tee -q -o $out/ltp.txt ltp -noff * $seq %d"
-  "$YOSYS" -q -l "$out/yosys.log" -p "$read; $synth; tee -q -o $out/stat.json stat -json$ltp"
+  pre=""
+  if [ "$target" = ecp5-85k ] && [ "$hier" != 1 ]; then
+    # Tiles that share an operand would share its registers once flattened (opt_merge), and
+    # one register then feeds DSP blocks far apart across the die. The tile's operand
+    # registers (a_r, b_r) are kept per tile, so that the placer can put each next to its own
+    # MULT18X18D.
+    pre="hierarchy -top $top; proc; setattr -set keep 1 w:a_r %ci1 w:b_r %ci1 %u; "
+  fi
+  "$YOSYS" -q -l "$out/yosys.log" -p "$read; $pre$synth; tee -q -o $out/stat.json stat -json$ltp"
 fi
 [ "$hier" != 1 ] || exit 0
 [ "${PNR:-1}" = 1 ] || exit 0

@@ -800,8 +800,8 @@ fn synth_tile_generic_counts_gates() {
     assert_eq!(v["top"], "zk_tile_16x16", "the generic target's shape: {v}");
     assert_eq!(v["latency"], 3);
     assert_eq!(v["tiles"], 1);
-    // A 16x16 product needs hundreds of gates and 96 flip-flops (two 32-bit operand stages
-    // and the 32-bit product).
+    // A 16x16 product needs hundreds of gates and 96 flip-flops (the 32 operand bits and the
+    // 32-bit product twice).
     assert!(v["luts"].as_u64().unwrap() > 200, "{v}");
     assert!(v["ffs"].as_u64().unwrap() >= 96, "{v}");
 }

@@ -1,5 +1,5 @@
-//! The DSP tile multiplier primitive: an unsigned A x B product with operands registered twice
-//! and a registered product (latency 3), written as its own Verilog so that synthesis maps it to one
+//! The DSP tile multiplier primitive: an unsigned A x B product with registered operands and
+//! the product registered twice (latency 3), written as its own Verilog so that synthesis maps it to one
 //! DSP block (SB_MAC16, MULT18X18D, DSP48E2, Intel 27x27). rust-hdl's own `*` exists only for
 //! 16x16 bits; this primitive has a Rust simulation model for any shape up to 32x32.
 
@@ -65,25 +65,26 @@ impl TileShape {
         (a & ((1 << wa) - 1)) * (b & ((1 << wb) - 1))
     }
 
-    /// Cycles from operands to product: two operand registers, then the product register. The
-    /// second operand register is the one the placer can put beside the DSP column (on ECP5
-    /// the fabric register to MULT18X18D route was the critical path with a single one); on
-    /// DSP48E2 the three stages are the block's A2/B2, A1/B1 and M/P registers.
+    /// Cycles from operands to product: the operand registers, the product register, the
+    /// output register. Both registers around the multiplier can sit beside the DSP block, and
+    /// the long routes (from the operands' sources, to the product's loads) each get a cycle
+    /// of their own: on ECP5 the route from the product register to the column compressor
+    /// was the critical path with two stages. On DSP48E2 the three are the block's A/B, M and
+    /// P registers.
     pub const LATENCY: usize = 3;
 }
 
 /// One registered A x B -> P tile (P = A + B). Latency [`TileShape::LATENCY`] cycles: operands
-/// registered in `a_q`/`b_q`, then in `a_r`/`b_r`, the product in `p`.
+/// registered in `a_r`/`b_r`, the product in `m`, then in `p`.
 #[derive(Clone, Debug, LogicBlock)]
 pub struct TileMul<const A: usize, const B: usize, const P: usize> {
     pub clock: Signal<In, Clock>,
     pub a: Signal<In, Bits<A>>,
     pub b: Signal<In, Bits<B>>,
     pub p: Signal<Out, Bits<P>>,
-    a_q: Signal<Local, Bits<A>>,
-    b_q: Signal<Local, Bits<B>>,
     a_r: Signal<Local, Bits<A>>,
     b_r: Signal<Local, Bits<B>>,
+    m: Signal<Local, Bits<P>>,
 }
 
 impl<const A: usize, const B: usize, const P: usize> Default for TileMul<A, B, P> {
@@ -95,10 +96,9 @@ impl<const A: usize, const B: usize, const P: usize> Default for TileMul<A, B, P
             a: Default::default(),
             b: Default::default(),
             p: Default::default(),
-            a_q: Default::default(),
-            b_q: Default::default(),
             a_r: Default::default(),
             b_r: Default::default(),
+            m: Default::default(),
         }
     }
 }
@@ -108,39 +108,35 @@ impl<const A: usize, const B: usize, const P: usize> Logic for TileMul<A, B, P> 
     fn update(&mut self) {
         if self.clock.pos_edge() {
             let prod = self.a_r.val().to_u64() * self.b_r.val().to_u64();
-            self.p.next = Bits::<P>::from(prod);
-            self.a_r.next = self.a_q.val();
-            self.b_r.next = self.b_q.val();
-            self.a_q.next = self.a.val();
-            self.b_q.next = self.b.val();
+            self.p.next = self.m.val();
+            self.m.next = Bits::<P>::from(prod);
+            self.a_r.next = self.a.val();
+            self.b_r.next = self.b.val();
         }
     }
 
     fn connect(&mut self) {
         self.p.connect();
-        self.a_q.connect();
-        self.b_q.connect();
         self.a_r.connect();
         self.b_r.connect();
+        self.m.connect();
     }
 
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
             "\
-// {A}x{B} unsigned tile: operands registered twice, registered product; maps to one DSP block.
+// {A}x{B} unsigned tile: registered operands, product registered twice; maps to one DSP block.
 initial begin
-   a_q = 0;
-   b_q = 0;
    a_r = 0;
    b_r = 0;
+   m = 0;
    p = 0;
 end
 always @(posedge clock) begin
-   a_q <= a;
-   b_q <= b;
-   a_r <= a_q;
-   b_r <= b_q;
-   p <= a_r * b_r;
+   a_r <= a;
+   b_r <= b;
+   m <= a_r * b_r;
+   p <= m;
 end
 "
         ))
@@ -240,8 +236,8 @@ mod tests {
                 wait_clock_cycle!(sim, clock, x);
                 seen.push(x.p.val().to_u64());
             }
-            // Operands set before edge i are registered there and at edge i + 1; their product
-            // is registered at edge i + 2: three clock edges from operands to product.
+            // Operands set before edge i are registered there; their product is registered at
+            // edge i + 1 and again at edge i + 2: three clock edges from operands to product.
             sim_assert_eq!(sim, &seen[..2], &[0u64, 0][..], x);
             sim_assert_eq!(sim, &seen[2..5], &[15u64, 0x3ffff * 0x3ffff, 0][..], x);
             sim.done(x)

@@ -481,8 +481,8 @@ pub fn tile_spec(cfg: &TileConfig) -> Result<ProofSpec, FormalError> {
     // Mutant: bit 0 of the product flips when a is all ones.
     let verilog = seed_mutant(
         &g.verilog,
-        "p <= a_r * b_r;",
-        &format!("p <= (a_r * b_r) ^ {{{{{}{{1'b0}}}}, &a_r}};", wp - 1),
+        "m <= a_r * b_r;",
+        &format!("m <= (a_r * b_r) ^ {{{{{}{{1'b0}}}}, &a_r}};", wp - 1),
     )?;
     let lat = TileShape::LATENCY;
     let harness = format!(
