@@ -87,7 +87,14 @@ pub const CORES: &[CoreEntry] = &[
     },
     CoreEntry {
         name: "msm",
-        verbs: &[Verb::Gen, Verb::Sim, Verb::Synth, Verb::Bench, Verb::Prove],
+        verbs: &[
+            Verb::Gen,
+            Verb::Sim,
+            Verb::Synth,
+            Verb::Bench,
+            Verb::Prove,
+            Verb::Estimate,
+        ],
     },
     CoreEntry {
         name: "tile",

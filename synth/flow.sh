@@ -74,7 +74,18 @@ if [ "${SYNTH:-1}" = 1 ]; then
     # 18x18 tiles become MULT18X18D with their own registers (zkhdl_hdl::tile::ECP5_DSP_DEFINE).
     read="read_verilog -lib +/ecp5/cells_bb.v; read_verilog -DZKHDL_ECP5_DSP $files"
   fi
+  if [ "$target" = ice40-up5k ] && [ "$hier" != 1 ]; then
+    # yosys's ice40_dsp, given the tile's two registers after the product (m, p), drives p
+    # from both the SB_MAC16 and a constant and resolves it to the constant; with m kept out
+    # of the DSP it maps as it should.
+    pre="hierarchy -top $top; proc; setattr -set keep 1 w:m %ci1; "
+  fi
   "$YOSYS" -q -l "$out/yosys.log" -p "$read; $pre$synth; tee -q -o $out/stat.json stat -json$ltp"
+  # A netlist in which yosys resolved two drivers of one net is not the design: fail loudly.
+  if grep -q "Driver-driver conflict" "$out/yosys.log"; then
+    echo "flow.sh: yosys found a driver-driver conflict (see $PWD/yosys.log): the netlist is not the design" >&2
+    exit 4
+  fi
 fi
 [ "$hier" != 1 ] || exit 0
 [ "${PNR:-1}" = 1 ] || exit 0

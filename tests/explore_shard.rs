@@ -176,7 +176,11 @@ fn two_shards_merge_to_the_unsharded_run() {
         .collect();
     pareto.sort_by_key(|l| LABELS.iter().position(|x| x == l));
     assert_eq!(pareto, front);
-    assert!(!front.is_empty() && front.len() < LABELS.len());
+    // The five 16-bit designs can tie (a 16-bit product is one tile's work whatever the
+    // Karatsuba level or the iterative core's tile count, and yosys prunes idle tiles), and
+    // tied points are all on the front; `synth/src/plot.rs` tests a front that leaves
+    // dominated points out.
+    assert!(!front.is_empty());
     let svg = read(&whole, "pareto.svg");
     assert_eq!(svg.matches("<circle").count(), LABELS.len());
     assert!(svg.contains("modmul custom-16b on generic"));

@@ -148,16 +148,19 @@ end
     }
 }
 
-/// The define under which an 18x18 tile is the ECP5 MULT18X18D primitive with its own input,
-/// pipeline and output registers (the same three stages as the generic tile). Only the ECP5
-/// synthesis flow (`synth/flow.sh`) sets it: yosys does not fold fabric registers into ECP5
-/// DSP blocks, and without them the multiplier's 3.9 ns plus the routes to and from fabric
-/// registers bound the clock near 117 MHz. Every simulation (Verilator, Icarus) and every
-/// other target reads the generic tile.
+/// The define under which an 18x18 tile is the ECP5 MULT18X18D primitive with its own input
+/// and pipeline registers, then the product register in the fabric (the same three stages as
+/// the generic tile). Only the ECP5 synthesis flow (`synth/flow.sh`) sets it: yosys does not
+/// fold fabric registers into ECP5 DSP blocks, and without them the multiplier's 3.9 ns plus
+/// the routes to and from fabric registers bound the clock near 117 MHz. The last stage stays
+/// in the fabric so that the route from the DSP column to the column compressor has a cycle of
+/// its own (with the DSP's output register instead, that route plus the first adder limited
+/// the 127-bit modmul to 89 MHz). Every simulation (Verilator, Icarus) and every other target
+/// reads the generic tile.
 pub const ECP5_DSP_DEFINE: &str = "ZKHDL_ECP5_DSP";
 
 /// The ECP5 branch of the 18x18 tile: MULT18X18D, unsigned, A and B registered at its inputs,
-/// the product in its pipeline and output registers, all on CLK0 (Lattice TN1267, sysDSP).
+/// the product in its pipeline register, both on CLK0 (Lattice TN1267, sysDSP), then `p`.
 fn ecp5_mult18() -> String {
     let mut ports = vec![];
     for i in 0..18 {
@@ -194,18 +197,18 @@ fn ecp5_mult18() -> String {
         .map(String::from),
     );
     format!(
-        "// ECP5: the MULT18X18D's own input, pipeline and output registers (latency 3).
+        "// ECP5: the MULT18X18D's own input and pipeline registers, then p (latency 3).
 wire [35:0] dsp_p;
 MULT18X18D #(
    .REG_INPUTA_CLK(\"CLK0\"),
    .REG_INPUTB_CLK(\"CLK0\"),
    .REG_PIPELINE_CLK(\"CLK0\"),
-   .REG_OUTPUT_CLK(\"CLK0\"),
    .GSR(\"DISABLED\")
 ) dsp (
    {}
 );
-always @(*) p = dsp_p;
+initial p = 0;
+always @(posedge clock) p <= dsp_p;
 ",
         ports.join(",\n   ")
     )

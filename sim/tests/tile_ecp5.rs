@@ -1,5 +1,5 @@
-//! The ECP5 branch of the 18x18 tile (`ZKHDL_ECP5_DSP`: a MULT18X18D with its own input,
-//! pipeline and output registers), which only the ECP5 synthesis flow reads. The registries'
+//! The ECP5 branch of the 18x18 tile (`ZKHDL_ECP5_DSP`: a MULT18X18D with its own input and
+//! pipeline registers, then a fabric register), which only the ECP5 synthesis flow reads. The registries'
 //! toolchains ship no simulation model of MULT18X18D (yosys has a black box only), so this
 //! test checks the wiring and the latency against a behavioural model written here from
 //! Lattice's sysDSP user guide (TN1267: unsigned when SIGNEDA/SIGNEDB are low; each REG_*
