@@ -71,8 +71,6 @@ if [ "${SYNTH:-1}" = 1 ]; then
     # registers (a_r, b_r) are kept per tile, so that the placer can put each next to its own
     # MULT18X18D.
     pre="hierarchy -top $top; proc; setattr -set keep 1 w:a_r %ci1 w:b_r %ci1 %u; "
-    # 18x18 tiles become MULT18X18D with their own registers (zkhdl_hdl::tile::ECP5_DSP_DEFINE).
-    read="read_verilog -lib +/ecp5/cells_bb.v; read_verilog -DZKHDL_ECP5_DSP $files"
   fi
   if [ "$target" = ice40-up5k ] && [ "$hier" != 1 ]; then
     # yosys's ice40_dsp, given the tile's two registers after the product (m, p), drives p

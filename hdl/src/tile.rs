@@ -123,7 +123,7 @@ impl<const A: usize, const B: usize, const P: usize> Logic for TileMul<A, B, P> 
     }
 
     fn hdl(&self) -> Verilog {
-        let generic = format!(
+        Verilog::Custom(format!(
             "\
 // {A}x{B} unsigned tile: registered operands, product registered twice; maps to one DSP block.
 initial begin
@@ -139,79 +139,8 @@ always @(posedge clock) begin
    p <= m;
 end
 "
-        );
-        if (A, B) == (18, 18) {
-            Verilog::Custom(format!("`ifdef {ECP5_DSP_DEFINE}\n{}`else\n{generic}`endif\n", ecp5_mult18()))
-        } else {
-            Verilog::Custom(generic)
-        }
+        ))
     }
-}
-
-/// The define under which an 18x18 tile is the ECP5 MULT18X18D primitive with its own input
-/// and pipeline registers, then the product register in the fabric (the same three stages as
-/// the generic tile). Only the ECP5 synthesis flow (`synth/flow.sh`) sets it: yosys does not
-/// fold fabric registers into ECP5 DSP blocks, and without them the multiplier's 3.9 ns plus
-/// the routes to and from fabric registers bound the clock near 117 MHz. The last stage stays
-/// in the fabric so that the route from the DSP column to the column compressor has a cycle of
-/// its own (with the DSP's output register instead, that route plus the first adder limited
-/// the 127-bit modmul to 89 MHz). Every simulation (Verilator, Icarus) and every other target
-/// reads the generic tile.
-pub const ECP5_DSP_DEFINE: &str = "ZKHDL_ECP5_DSP";
-
-/// The ECP5 branch of the 18x18 tile: MULT18X18D, unsigned, A and B registered at its inputs,
-/// the product in its pipeline register, both on CLK0 (Lattice TN1267, sysDSP), then `p`.
-fn ecp5_mult18() -> String {
-    let mut ports = vec![];
-    for i in 0..18 {
-        ports.push(format!(".A{i}(a[{i}])"));
-    }
-    for i in 0..18 {
-        ports.push(format!(".B{i}(b[{i}])"));
-    }
-    for i in 0..18 {
-        ports.push(format!(".C{i}(1'b0)"));
-    }
-    for i in 0..36 {
-        ports.push(format!(".P{i}(dsp_p[{i}])"));
-    }
-    ports.extend(
-        [
-            ".SIGNEDA(1'b0)",
-            ".SIGNEDB(1'b0)",
-            ".SOURCEA(1'b0)",
-            ".SOURCEB(1'b0)",
-            ".CLK0(clock)",
-            ".CLK1(1'b0)",
-            ".CLK2(1'b0)",
-            ".CLK3(1'b0)",
-            ".CE0(1'b1)",
-            ".CE1(1'b0)",
-            ".CE2(1'b0)",
-            ".CE3(1'b0)",
-            ".RST0(1'b0)",
-            ".RST1(1'b0)",
-            ".RST2(1'b0)",
-            ".RST3(1'b0)",
-        ]
-        .map(String::from),
-    );
-    format!(
-        "// ECP5: the MULT18X18D's own input and pipeline registers, then p (latency 3).
-wire [35:0] dsp_p;
-MULT18X18D #(
-   .REG_INPUTA_CLK(\"CLK0\"),
-   .REG_INPUTB_CLK(\"CLK0\"),
-   .REG_PIPELINE_CLK(\"CLK0\"),
-   .GSR(\"DISABLED\")
-) dsp (
-   {}
-);
-initial p = 0;
-always @(posedge clock) p <= dsp_p;
-",
-        ports.join(",\n   ")
-    )
 }
 
 /// One tile as a standalone core (for characterisation, synthesis and proofs).
