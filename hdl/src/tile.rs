@@ -228,7 +228,14 @@ mod tests {
         sim.add_clock(5, |x: &mut Box<T>| x.clock.next = !x.clock.val());
         sim.add_testbench(move |mut sim: Sim<T>| {
             let mut x = sim.init()?;
-            let ops = [(3u64, 5u64), (0x3ffff, 0x3ffff), (7, 0), (0, 0), (0, 0), (0, 0)];
+            let ops = [
+                (3u64, 5u64),
+                (0x3ffff, 0x3ffff),
+                (7, 0),
+                (0, 0),
+                (0, 0),
+                (0, 0),
+            ];
             let mut seen = vec![];
             for (a, b) in ops {
                 x.a.next = Bits::from(a);

@@ -114,7 +114,10 @@ fn ram_form_is_the_register_form_cycle_for_cycle() {
             seed,
         );
         assert!(bad.is_empty(), "w {w} latency {l}: {bad:?}");
-        assert!(done > 100, "w {w} latency {l}: only {done} results compared");
+        assert!(
+            done > 100,
+            "w {w} latency {l}: only {done} results compared"
+        );
     }
 }
 
@@ -136,7 +139,11 @@ fn bn254_harness_lints_clean_and_has_no_multipliers() {
     let g = generate_harness(&cfg).unwrap();
     assert_eq!(g.manifest.core, "msm-harness");
     assert!(!g.verilog.contains("$muls"));
-    let ring = g.verilog.lines().find(|l| l.contains(" ring [")).unwrap_or_default();
+    let ring = g
+        .verilog
+        .lines()
+        .find(|l| l.contains(" ring ["))
+        .unwrap_or_default();
     let w = cfg.adder.width().unwrap();
     let l = zkhdl_hdl::point_add::plan(&cfg.adder).unwrap().latency;
     assert!(w >= 254 && (65..=128).contains(&l), "w {w} latency {l}");
