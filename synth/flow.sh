@@ -78,7 +78,16 @@ if [ "${SYNTH:-1}" = 1 ]; then
     # of the DSP it maps as it should.
     pre="hierarchy -top $top; proc; setattr -set keep 1 w:m %ci1; "
   fi
-  "$YOSYS" -q -l "$out/yosys.log" -p "$read; $pre$synth; tee -q -o $out/stat.json stat -json$ltp"
+  run_yosys() { "$YOSYS" -q -l "$out/yosys.log" -p "$read; $pre$synth; tee -q -o $out/stat.json stat -json$ltp"; }
+  # Two YoWASP tools started together on a fresh machine can both write its compiled-module
+  # cache, and one then dies of SIGBUS (seen here): a run killed by a signal is retried once.
+  rc=0
+  run_yosys || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    [ "$rc" -ge 128 ] || exit "$rc"
+    echo "flow.sh: yosys died of signal $((rc - 128)); running it once more" >&2
+    run_yosys
+  fi
   # A netlist in which yosys resolved two drivers of one net is not the design: fail loudly.
   if grep -q "Driver-driver conflict" "$out/yosys.log"; then
     echo "flow.sh: yosys found a driver-driver conflict (see $PWD/yosys.log): the netlist is not the design" >&2
