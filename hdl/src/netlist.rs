@@ -331,8 +331,15 @@ impl Netlist {
         )
     }
 
-    /// Registered `x + y`, one bit wider than the wider operand.
+    /// Registered `x + y`, one bit wider than the wider operand; in two stages (carry-select)
+    /// when the operands are wider than the carry bound.
     pub fn add_reg(&mut self, x: &Sig, y: &Sig) -> Sig {
+        let wide = x.width.max(y.width);
+        if !self.one_stage(wide) {
+            // Wider than the carry bound (Karatsuba's pre-adders of wide operands): the
+            // two-stage carry-select adder, one more stage.
+            return self.add_wide("pa", x, y, Carry::Zero, wide);
+        }
         let st = x.stage.max(y.stage);
         let (x, y) = (self.at(x, st), self.at(y, st));
         let w = x.width.max(y.width) + 1;
