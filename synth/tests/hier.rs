@@ -84,8 +84,10 @@ fn hierarchical_counts_match_a_flat_run_and_are_cached() {
     assert_eq!(h.ffs, flat.ffs);
     assert_eq!(h.luts, flat.luts);
     // The deepest path is a 32/34-bit three-input add: LUTs and carry chains, a few levels.
-    // Flat, it starts at the registers inside `mid`; hierarchically at the `mid` instance,
-    // which counts as one level more.
+    // Flat, it starts at the registers inside `mid`; hierarchically at the outputs of the
+    // `mid` black box, which end paths like registers (since 2026-12-01; before, an instance
+    // counted one level). The two runs map the adds in different contexts, so abc's level
+    // counts differ a little (measured: 10 hierarchical, 12 flat).
     let flat_levels = flat.logic_levels.unwrap();
     assert!(
         h.logic_levels >= 2 && h.logic_levels < 40,
@@ -93,7 +95,7 @@ fn hierarchical_counts_match_a_flat_run_and_are_cached() {
         h.logic_levels
     );
     assert!(
-        h.logic_levels == flat_levels || h.logic_levels == flat_levels + 1,
+        h.logic_levels.abs_diff(flat_levels) <= 2,
         "hierarchical {} levels, flat {flat_levels}",
         h.logic_levels
     );
