@@ -20,6 +20,22 @@ use crate::emit::GeneratedCore;
 use crate::point_add;
 use crate::{Core, HdlError};
 
+/// The abstract adder's port declarations (inputs, then outputs declared as `out_kind`: "reg "
+/// or "wire"), the real adder's names and widths.
+fn ports(w: usize, out_kind: &str) -> String {
+    let w1 = w - 1;
+    let mut p =
+        String::from("    input wire  clock;\n    input wire  reset;\n    input wire  in_valid;\n");
+    for n in ["x1", "y1", "z1", "x2", "y2", "z2"] {
+        p += &format!("    input wire  [{w1}:0] {n};\n");
+    }
+    p += &format!("    output {out_kind} out_valid;\n");
+    for n in ["x3", "y3", "z3"] {
+        p += &format!("    output {out_kind} [{w1}:0] {n};\n");
+    }
+    p
+}
+
 /// The Verilog module `name` of an abstract adder: ports of width `w`, `latency` (at least 1)
 /// register stages.
 pub fn pipeline_adder_module(name: &str, w: usize, latency: usize) -> String {
@@ -43,20 +59,7 @@ pub fn pipeline_adder_module(name: &str, w: usize, latency: usize) -> String {
         "module {name}(clock,reset,in_valid,x1,y1,z1,x2,y2,z2,out_valid,x3,y3,z3);
     // Abstract point adder (see zkhdl_hdl::msm::pipeline_adder): a register pipeline of
     // {l} stages; the \"sum\" is the bitwise XOR of the operands.
-    input wire  clock;
-    input wire  reset;
-    input wire  in_valid;
-    input wire  [{w1}:0] x1;
-    input wire  [{w1}:0] y1;
-    input wire  [{w1}:0] z1;
-    input wire  [{w1}:0] x2;
-    input wire  [{w1}:0] y2;
-    input wire  [{w1}:0] z2;
-    output reg  out_valid;
-    output reg  [{w1}:0] x3;
-    output reg  [{w1}:0] y3;
-    output reg  [{w1}:0] z3;
-    reg [{l1}:0] valid_pipe = {l}'d0;
+{ports}    reg [{l1}:0] valid_pipe = {l}'d0;
     reg [{top1}:0] data_pipe = {top}'d0;
     always @(posedge clock) begin
         valid_pipe <= reset ? {l}'d0 : {valid_next};
@@ -70,7 +73,7 @@ pub fn pipeline_adder_module(name: &str, w: usize, latency: usize) -> String {
     end
 endmodule // {name}
 ",
-        w1 = w - 1,
+        ports = ports(w, "reg "),
         l1 = l - 1,
         top1 = top - 1,
         xl = top - 2 * w - 1,
@@ -85,9 +88,10 @@ endmodule // {name}
 /// The block-RAM form of the abstract adder, for place and route of the controller: the same
 /// module, ports and timing as [`pipeline_adder_module`], but the operands' XOR goes through a
 /// ring buffer of `2^ceil(log2(latency))` entries (written every cycle, read `latency - 1`
-/// entries behind the write pointer through a read register) that synthesis maps to block RAM; only the valid bit
-/// stays a register pipeline. At BN254 width and latency 115 the register form would need
-/// 87,630 flip-flops, more than an ECP5-85k has. Falls back to the register form for latency 1.
+/// entries behind the write pointer through a read register) that synthesis maps to block
+/// RAM; only the valid bit stays a register pipeline. For BN254 (3 x 256 bits, latency 123)
+/// the register form would need 94,464 flip-flops, more than an ECP5-85k has. Falls back to
+/// the register form for latency 1.
 pub fn pipeline_adder_ram_module(name: &str, w: usize, latency: usize) -> String {
     if latency < 2 {
         return pipeline_adder_module(name, w, latency);
@@ -101,20 +105,7 @@ pub fn pipeline_adder_ram_module(name: &str, w: usize, latency: usize) -> String
     // Abstract point adder, block-RAM form (see zkhdl_hdl::msm::pipeline_adder): the valid bit
     // in a register pipeline of {l} stages; the \"sum\" (the bitwise XOR of the operands) in a
     // ring buffer of {depth} entries, read {lm} entries behind the write through a register.
-    input wire  clock;
-    input wire  reset;
-    input wire  in_valid;
-    input wire  [{w1}:0] x1;
-    input wire  [{w1}:0] y1;
-    input wire  [{w1}:0] z1;
-    input wire  [{w1}:0] x2;
-    input wire  [{w1}:0] y2;
-    input wire  [{w1}:0] z2;
-    output wire out_valid;
-    output wire [{w1}:0] x3;
-    output wire [{w1}:0] y3;
-    output wire [{w1}:0] z3;
-    reg [{l1}:0] valid_pipe = {l}'d0;
+{ports}    reg [{l1}:0] valid_pipe = {l}'d0;
     reg [{awm}:0] wp = {aw}'d0;
     reg [{awm}:0] rp = {aw}'d{rp0};
     reg [{dm}:0] ring [0:{depthm}];
@@ -132,6 +123,7 @@ pub fn pipeline_adder_ram_module(name: &str, w: usize, latency: usize) -> String
     assign z3 = q[{dm}:{w2}];
 endmodule // {name}
 ",
+        ports = ports(w, "wire"),
         w1 = w - 1,
         l1 = l - 1,
         l2 = l - 2,
@@ -187,20 +179,14 @@ pub fn replace_adder(verilog: &str, adder: &str, replacement: &str) -> Result<St
 /// The Verilog of `cfg` with the point adder replaced by the abstract adder of the same
 /// latency and ports (module `<top>$adder`).
 pub fn emit_with_pipeline_adder(cfg: &MsmConfig) -> Result<String, HdlError> {
-    let latency = point_add::plan(&cfg.adder)?.latency;
-    let name = format!("{}$adder", cfg.top);
-    let module = pipeline_adder_module(&name, cfg.adder.width()?, latency);
-    replace_adder(&cfg.emit()?, &name, &module)
+    swap_adder(cfg, &cfg.emit()?, pipeline_adder_module)
 }
 
 /// [`Core::generate`] of `cfg` with the point adder replaced by the abstract adder (the
 /// manifest is the real core's: same ports and timing).
 pub fn generate_with_pipeline_adder(cfg: &MsmConfig) -> Result<GeneratedCore, HdlError> {
     let mut g = cfg.generate()?;
-    let latency = point_add::plan(&cfg.adder)?.latency;
-    let name = format!("{}$adder", cfg.top);
-    let module = pipeline_adder_module(&name, cfg.adder.width()?, latency);
-    g.verilog = replace_adder(&g.verilog, &name, &module)?;
+    g.verilog = swap_adder(cfg, &g.verilog, pipeline_adder_module)?;
     Ok(g)
 }
 
@@ -209,12 +195,20 @@ pub fn generate_with_pipeline_adder(cfg: &MsmConfig) -> Result<GeneratedCore, Hd
 /// `core` is `msm-harness`, so that reports and work folders cannot be taken for the MSM's.
 pub fn generate_harness(cfg: &MsmConfig) -> Result<GeneratedCore, HdlError> {
     let mut g = cfg.generate()?;
-    let latency = point_add::plan(&cfg.adder)?.latency;
-    let name = format!("{}$adder", cfg.top);
-    let module = pipeline_adder_ram_module(&name, cfg.adder.width()?, latency);
-    g.verilog = replace_adder(&g.verilog, &name, &module)?;
+    g.verilog = swap_adder(cfg, &g.verilog, pipeline_adder_ram_module)?;
     g.manifest.core = "msm-harness".into();
     Ok(g)
+}
+
+/// `verilog` (of `cfg`) with its point adder replaced by `form`'s module of the same latency.
+fn swap_adder(
+    cfg: &MsmConfig,
+    verilog: &str,
+    form: fn(&str, usize, usize) -> String,
+) -> Result<String, HdlError> {
+    let latency = point_add::plan(&cfg.adder)?.latency;
+    let name = format!("{}$adder", cfg.top);
+    replace_adder(verilog, &name, &form(&name, cfg.adder.width()?, latency))
 }
 
 #[cfg(test)]
