@@ -713,3 +713,23 @@ fn add_expr(x: &Sig, y: &Sig, w: usize) -> String {
         zext(&y.name, y.width, w)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Karatsuba's pre-adders (`add_reg`) follow the carry bound: one stage up to the bound,
+    /// the two-stage carry-select adder above it (a 198-bit pre-add at 381 bits was once a
+    /// single 50-CARRY4 chain).
+    #[test]
+    fn wide_pre_adds_take_two_stages_under_the_bound() {
+        for (bound, stages) in [(64, 2), (0, 1), (198, 1), (197, 2)] {
+            let mut nl = Netlist::with_max_add(bound);
+            let x = nl.reg_expr("x", 198, 0, "a");
+            let y = nl.reg_expr("y", 198, 0, "b");
+            let s = nl.add_reg(&x, &y);
+            assert_eq!(s.width, 199, "bound {bound}");
+            assert_eq!(s.stage - x.stage, stages, "bound {bound}");
+        }
+    }
+}
