@@ -59,6 +59,9 @@ pub struct AsicReport {
     pub liberty: PathBuf,
     pub synth_s: f64,
     pub sta_s: f64,
+    /// Mapped module by module (each distinct module once), not flattened: an upper bound of
+    /// the flat area and cells (see [`run_auto`]).
+    pub hierarchical: bool,
     pub dir: PathBuf,
 }
 
@@ -73,6 +76,20 @@ pub fn parse_area(stat_json: &str) -> Result<f64, String> {
     v.pointer("/design/area")
         .and_then(|a| a.as_f64())
         .ok_or_else(|| "no design.area in the stat report (was -liberty given?)".into())
+}
+
+/// The module names of a `stat -json` report.
+fn module_names(stat_json: &str) -> std::collections::BTreeSet<String> {
+    serde_json::from_str::<serde_json::Value>(stat_json)
+        .ok()
+        .and_then(|v| {
+            v.get("modules").and_then(|m| m.as_object()).map(|m| {
+                m.keys()
+                    .map(|k| k.trim_start_matches('\\').to_string())
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
 }
 
 /// The worst setup slack from the file `report_worst_slack` wrote (`worst slack -1.23`).
@@ -114,7 +131,37 @@ pub fn run(
     period_ns: f64,
     dir: &Path,
 ) -> Result<AsicReport, SynthError> {
-    run_with_liberty(&liberty(), top, clock, files, period_ns, dir)
+    run_with_liberty(&liberty(), top, clock, files, period_ns, dir, false)
+}
+
+/// Designs at least this large (Verilog bytes) are mapped hierarchically by
+/// [`run_auto`]: flattened, the BLS12-381 Fq modmul (445 tiles, 1 MB of Verilog) took yosys past
+/// the 4 GiB memory of its WebAssembly build (a `wasm unreachable` trap after 7.8 minutes at
+/// 3.75 GB here).
+pub const HIERARCHICAL_FROM_BYTES: u64 = 512 * 1024;
+
+/// [`run`], hierarchical when the Verilog is at least [`HIERARCHICAL_FROM_BYTES`].
+pub fn run_auto(
+    top: &str,
+    clock: &str,
+    files: &[PathBuf],
+    period_ns: f64,
+    dir: &Path,
+) -> Result<AsicReport, SynthError> {
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    run_with_liberty(
+        &liberty(),
+        top,
+        clock,
+        files,
+        period_ns,
+        dir,
+        bytes >= HIERARCHICAL_FROM_BYTES,
+    )
 }
 
 /// [`run`] with a given Liberty file.
@@ -125,6 +172,7 @@ pub fn run_with_liberty(
     files: &[PathBuf],
     period_ns: f64,
     dir: &Path,
+    hierarchical: bool,
 ) -> Result<AsicReport, SynthError> {
     let io = |p: &Path| {
         let p = p.to_path_buf();
@@ -160,12 +208,26 @@ pub fn run_with_liberty(
         }
         names.push(name);
     }
-    let script = format!(
-        "read_verilog {files}; synth -flatten -top {top}; dfflibmap -liberty {lib_name}; \
-         abc -liberty {lib_name}; opt_clean; tee -q -o stat.json stat -json -liberty {lib_name}; \
-         write_verilog -noattr netlist.v",
-        files = names.join(" ")
-    );
+    // Hierarchical: each module (one tile module for all tile instances) is mapped once and
+    // `stat -top` totals the hierarchy; no optimization crosses a module boundary, so area
+    // and cells are an upper bound of the flat mapping. OpenSTA reads the hierarchical
+    // netlist once `splitnets` has removed the concatenations on assignment left-hand sides.
+    let script = if hierarchical {
+        format!(
+            "read_verilog {files}; synth -top {top}; dfflibmap -liberty {lib_name}; \
+             abc -liberty {lib_name}; opt_clean -purge; splitnets; opt_clean -purge; \
+             tee -q -o stat.json stat -json -liberty {lib_name} -top {top}; \
+             write_verilog -noattr netlist.v",
+            files = names.join(" ")
+        )
+    } else {
+        format!(
+            "read_verilog {files}; synth -flatten -top {top}; dfflibmap -liberty {lib_name}; \
+             abc -liberty {lib_name}; opt_clean; tee -q -o stat.json stat -json -liberty {lib_name}; \
+             write_verilog -noattr netlist.v",
+            files = names.join(" ")
+        )
+    };
     let t = Instant::now();
     let out = Command::new(&yosys)
         .current_dir(dir)
@@ -189,7 +251,14 @@ pub fn run_with_liberty(
         path: stat_path.clone(),
         reason,
     };
-    let cells_by_type = parse_yosys_stat(&stat).map_err(report_err)?;
+    // In a hierarchical report the sub-module instances are cells of their module's type:
+    // their cells are already in the totals.
+    let modules = module_names(&stat);
+    let cells_by_type: BTreeMap<String, u64> = parse_yosys_stat(&stat)
+        .map_err(report_err)?
+        .into_iter()
+        .filter(|(c, _)| !modules.contains(c.trim_start_matches('\\')))
+        .collect();
     let area_um2 = parse_area(&stat).map_err(report_err)?;
     let tcl = format!(
         "read_liberty {lib_name}\nread_verilog netlist.v\nlink_design {top}\n\
@@ -245,6 +314,7 @@ pub fn run_with_liberty(
         liberty: lib.to_path_buf(),
         synth_s,
         sta_s,
+        hierarchical,
         dir: dir.to_path_buf(),
     })
 }

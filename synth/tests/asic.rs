@@ -63,11 +63,75 @@ fn modadd_small_prime_maps_and_times() {
     assert_eq!(again.cells, r.cells);
 }
 
+/// The hierarchical mapping (each module once; the only way the BLS12-381 modmul fits in
+/// yosys's 4 GiB WebAssembly memory) against the flat one, on a 16-bit modmul with three tile
+/// instances: the totals count every instance's cells, no module name is counted as a cell,
+/// OpenSTA reads the hierarchical netlist, and the area is within the flat one's and the
+/// flat one's plus what crossing module boundaries can save.
+#[test]
+fn hierarchical_mapping_totals_every_instance() {
+    let mut cfg = ModMulConfig::new(BigUint::from(0xfff1u32), "custom");
+    cfg.tile = TileShape::T26x17;
+    let g = cfg.generate().unwrap();
+    let mut reports = vec![];
+    for hier in [false, true] {
+        let dir =
+            std::env::temp_dir().join(format!("zkhdl-asic-{}-mm16-{hier}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let v: PathBuf = dir.join(format!("{}.v", g.manifest.top));
+        std::fs::write(&v, &g.verilog).unwrap();
+        let r = asic::run_with_liberty(
+            &asic::liberty(),
+            &g.manifest.top,
+            &g.manifest.clock,
+            &[v],
+            10.0,
+            &dir,
+            hier,
+        )
+        .unwrap_or_else(|e| panic!("hierarchical {hier}: {e}"));
+        println!(
+            "hierarchical {hier}: {}",
+            serde_json::to_string(&r).unwrap()
+        );
+        assert_eq!(r.hierarchical, hier);
+        assert!(
+            r.cells_by_type.keys().all(|c| !c.contains("tiles")),
+            "{:?}",
+            r.cells_by_type
+        );
+        assert_eq!(r.cells, r.cells_by_type.values().sum::<u64>());
+        assert!(r.critical_path_ns > 0.5 && r.critical_path_ns < 100.0);
+        reports.push(r);
+    }
+    let (flat, hier) = (&reports[0], &reports[1]);
+    // Three 26x17 tiles of 43-bit products, registered twice, plus the operand registers:
+    // far more flip-flops than the top module's own, so the instances are counted.
+    assert!(
+        hier.flip_flops >= 3 * (26 + 17 + 2 * 43),
+        "{}",
+        hier.flip_flops
+    );
+    assert!(
+        hier.area_um2 >= flat.area_um2 * 0.95,
+        "{} vs {}",
+        hier.area_um2,
+        flat.area_um2
+    );
+    assert!(
+        hier.area_um2 <= flat.area_um2 * 3.0,
+        "{} vs {}",
+        hier.area_um2,
+        flat.area_um2
+    );
+}
+
 #[test]
 fn a_missing_library_is_named() {
     let lib = std::path::Path::new("/nonexistent/osu018_stdcells.lib");
-    let e =
-        asic::run_with_liberty(lib, "t", "clock", &[], 10.0, &std::env::temp_dir()).unwrap_err();
+    let e = asic::run_with_liberty(lib, "t", "clock", &[], 10.0, &std::env::temp_dir(), false)
+        .unwrap_err();
     assert!(e.to_string().contains("qflow-tech-osu018"), "{e}");
 }
 
