@@ -1018,6 +1018,46 @@ fn prove_modadd_and_its_mutant() {
     );
 }
 
+/// `prove modmul --modulus 0xfff1 --arch pipelined` (the defaults: 26x17 tiles, yices) proves
+/// `result = a b R^-1 mod p` for all inputs (exit 0, JSON naming yices and the 16-bit
+/// property), and the seeded mutant (bit 0 of the result flips when the result is 1) fails
+/// with a trace.
+#[test]
+fn prove_modmul_16_bit_pipelined_for_all_inputs() {
+    let d = tmp("prove-modmul");
+    let dir = d.to_string_lossy().into_owned();
+    let args = [
+        "prove",
+        "modmul",
+        "--modulus",
+        "0xfff1",
+        "--arch",
+        "pipelined",
+        "--out",
+        &dir,
+        "--json",
+    ];
+    let o = zkhdl(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j = stdout_json(&o);
+    assert_eq!(j["status"], "pass");
+    assert_eq!(j["solver"], "yices");
+    let property = j["property"].as_str().unwrap();
+    assert!(property.contains("for all a, b < p = 0xfff1"), "{property}");
+    let mut mutant = args.to_vec();
+    mutant.push("--mutant");
+    let o = zkhdl(&mutant);
+    assert_eq!(o.status.code(), Some(1));
+    let j = stdout_json(&o);
+    assert_eq!(j["status"], "fail");
+    assert!(std::path::Path::new(j["trace"].as_str().unwrap()).exists());
+}
+
 /// `synth --target asic-osu018`: the OSU 0.18 um estimate of a small modular adder has its
 /// JSON keys, a plausible register count (two 16-bit pipeline stages and more) and a critical
 /// path that is the reciprocal of the reported Fmax.

@@ -22,7 +22,15 @@
 //!   accepted input exactly `latency` cycles later and never comes without one. The iterative
 //!   core is driven as its contract says (at most one input every `initiation_interval`
 //!   cycles). Bounded from reset: complete for the feed-forward pipelined core (as for the
-//!   tile); for the iterative core it covers reset and two back-to-back products.
+//!   tile); for the iterative core it covers reset and two back-to-back products. When every
+//!   product of the pipelined core is one tile (p fits a tile operand: 0xfff1 with the
+//!   default 26x17 tiles), the check is the integer identity `result R + s p R == a b + m p`
+//!   (s in {0, 1}) with `a b` and `m p` from instances of the core's own tile module in the
+//!   harness (the tile lemma, `prove tile`, makes them the exact products; m is only the
+//!   witness that p divides `result R - a b`): the solver then compares identical multiplier
+//!   circuits, and the 16-bit proof takes seconds. Otherwise the harness computes
+//!   `result R - a b + p^2` with `*` and checks it modulo p, which the solvers finish at 12
+//!   bits only.
 //! - `modmul`, control (wider moduli, the presets): with every tile multiplier's product left
 //!   free (yosys `cutpoint`: the solver may choose any product each cycle), `out_valid` follows
 //!   `in_valid` exactly `latency` cycles later for every pattern of inputs and gaps (nothing
@@ -633,6 +641,92 @@ fn modmul_mutant_and_verilog(
     Ok((top, verilog))
 }
 
+/// The width `q` of the operands the pipelined core feeds to its tiles when every product
+/// of the Montgomery multiplication is one tile (a * b, then m = (T mod R) p' mod R, then
+/// m p), with R = 2^q: p fits one tile operand. `None` when the products span several tiles.
+fn single_tile_operand_bits(cfg: &ModMulConfig) -> Option<usize> {
+    let (wa, wb) = cfg.tile.widths();
+    let q = cfg.modulus.bits() as usize;
+    (q <= wa.min(wb) && q == cfg.r_bits()).then_some(q)
+}
+
+/// `{pad'd0, x}`, or `x` when there is nothing to pad.
+fn zero_pad(pad: usize, x: &str) -> String {
+    if pad == 0 {
+        x.to_string()
+    } else {
+        format!("{{{pad}'d0, {x}}}")
+    }
+}
+
+/// The data check of the full-product proof when every product is one tile: reference
+/// products from instances of the core's own tile module (which `zkhdl prove tile` proves equal
+/// to the product of its operands for all operands), fed with the operands at the cycle the
+/// core takes them. The property is the integer identity `result R + s p R == a b + m p` with
+/// s in {0, 1} and `result < p`, which is `result = a b R^-1 mod p` whatever m is (m, the
+/// Montgomery quotient of the reference, is only the witness of divisibility by p). The
+/// solver then compares identical multiplier circuits on equal operands instead of proving a
+/// differently built multiplier equal to `*` and a remainder by p, which it did not finish at
+/// 16 bits.
+fn modmul_tile_reference_body(
+    cfg: &ModMulConfig,
+    top: &str,
+    q: usize,
+    latency: usize,
+) -> Option<String> {
+    let (wa, wb) = cfg.tile.widths();
+    let lt = TileShape::LATENCY;
+    if latency <= 3 * lt {
+        return None;
+    }
+    let n = cfg.modulus.bits() as usize;
+    let pw = wa + wb;
+    let (pa, pb) = (wa - q, wb - q);
+    let hold = latency - 3 * lt;
+    Some(format!(
+        "    // Reference products: instances of the core's own tile module ({tile}), whose
+    // product `zkhdl prove tile --tile {shape}` proves for all operands.
+    wire [{pm}:0] t_p, m_p, mp_p;
+    {tile} ref_ab(.clock(clock), .a({ra}), .b({rb}), .p(t_p));
+    {tile} ref_m(.clock(clock), .a({rma}), .b({rmb}), .p(m_p));
+    {tile} ref_mp(.clock(clock), .a({rpa}), .b({rpb}), .p(mp_p));
+    reg [{pm}:0] td [0:{tdm}];
+    reg [{pw}:0] rd [0:{rdm}];
+    // a b + m p for the input of {lat3} cycles ago, then held until its result is due.
+    wire [{pw}:0] rhs = {{1'b0, td[{tdm}]}} + {{1'b0, mp_p}};
+    always @(posedge clock) begin
+        td[0] <= t_p;
+        rd[0] <= rhs;
+        for (i = 1; i < {td}; i = i + 1) td[i] <= td[i - 1];
+        for (i = 1; i < {hold}; i = i + 1) rd[i] <= rd[i - 1];
+    end
+    wire [{pw}:0] lhs = {{{lz}'d0, result[{nm}:0]}} << {q};
+    wire [{pw}:0] pr = {pwp1}'d{p} << {q};
+    always @(*) if (started && out_valid) begin
+        assert({{1'b0, result}} < P);
+        assert(lhs == rd[{rdm}] || lhs + pr == rd[{rdm}]);
+    end
+",
+        tile = format!("{top}$tiles$0"),
+        shape = cfg.tile.name(),
+        pm = pw - 1,
+        ra = zero_pad(pa, &format!("a[{}:0]", q - 1)),
+        rb = zero_pad(pb, &format!("b[{}:0]", q - 1)),
+        rma = zero_pad(pa, &format!("t_p[{}:0]", q - 1)),
+        rmb = zero_pad(pb, &format!("{q}'h{:x}", cfg.p_prime())),
+        rpa = zero_pad(pa, &format!("m_p[{}:0]", q - 1)),
+        rpb = zero_pad(pb, &format!("{q}'h{:x}", cfg.modulus)),
+        td = 2 * lt,
+        tdm = 2 * lt - 1,
+        rdm = hold - 1,
+        lat3 = 3 * lt,
+        lz = pw + 1 - n,
+        nm = n - 1,
+        pwp1 = pw + 1,
+        p = cfg.modulus,
+    ))
+}
+
 fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
     let (top, verilog) = modmul_mutant_and_verilog(cfg, true)?;
     let w = cfg
@@ -646,7 +740,7 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
     let k = cfg.r_bits();
     let x = 2 * n.max(k) + 2;
     let pp = &cfg.modulus * &cfg.modulus;
-    let body = format!(
+    let shadow = format!(
         "    reg [{nm}:0] sa [0:{lm}];
     reg [{nm}:0] sb [0:{lm}];
     integer i;
@@ -658,20 +752,36 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
             sb[i] <= sb[i - 1];
         end
     end
-    // result R - a b + p^2 is a multiple of p (and non-negative: a b < p^2).
+",
+        nm = n - 1,
+        lm = latency - 1,
+    );
+    // The pipelined core with one tile per product (the iterative core's shared, multiplexed
+    // tile defeated the same method: see results/formal.md).
+    let tile_ref = match cfg.architecture {
+        Architecture::Pipelined { .. } => single_tile_operand_bits(cfg)
+            .and_then(|q| modmul_tile_reference_body(cfg, &top, q, latency)),
+        Architecture::Iterative { .. } => None,
+    };
+    let by_tiles = tile_ref.is_some();
+    let check = tile_ref.unwrap_or_else(|| {
+        format!(
+            "    // result R - a b + p^2 is a multiple of p (and non-negative: a b < p^2).
     wire [{xm}:0] d = ({{{xn}'d0, result[{nm}:0]}} << {k}) + {pp} - {{{xn}'d0, sa[{lm}]}} * {{{xn}'d0, sb[{lm}]}};
     always @(*) if (started && out_valid) begin
         assert({{1'b0, result}} < P);
         assert(d % {pl} == 0);
     end
 ",
-        nm = n - 1,
-        lm = latency - 1,
-        xm = x - 1,
-        xn = x - n,
-        pl = hex(x, &cfg.modulus),
-        pp = hex(x, &pp),
-    );
+            nm = n - 1,
+            lm = latency - 1,
+            xm = x - 1,
+            xn = x - n,
+            pl = hex(x, &cfg.modulus),
+            pp = hex(x, &pp),
+        )
+    });
+    let body = shadow + &check;
     let harness = modmul_harness(&top, w, &cfg.modulus, latency, ii, &body);
     // The state a bounded run must cover: reset, then inputs until a result of each slot.
     let depth = match cfg.architecture {
@@ -689,9 +799,19 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
         property: format!(
             "for all a, b < p = {:#x} ({} architecture): result < p and result * R == a * b \
              (mod p) with R = {r:#x}, and out_valid exactly {latency} cycles after each \
-             accepted input",
+             accepted input{}",
             cfg.modulus,
-            cfg.architecture.name()
+            cfg.architecture.name(),
+            if by_tiles {
+                format!(
+                    "; checked as result R + s p R == a b + m p (s in {{0, 1}}) with a b and \
+                     m p from instances of the core's tile, proven by `zkhdl prove tile \
+                     --tile {}`",
+                    cfg.tile.name()
+                )
+            } else {
+                String::new()
+            }
         ),
         mode,
         depth,

@@ -82,6 +82,13 @@ fn tile_16x16() {
     proves_and_catches(&spec, "tile-16x16", Solver::Z3);
 }
 
+/// The DSP48E2 tile, whose lemma the 16-bit modmul proof rests on.
+#[test]
+fn tile_26x17() {
+    let spec = formal::tile_spec(&TileConfig::new(TileShape::T26x17)).unwrap();
+    proves_and_catches(&spec, "tile-26x17", Solver::Yices);
+}
+
 fn modmul(p: u64, arch: Architecture) -> ModMulConfig {
     let mut c = ModMulConfig::new(BigUint::from(p), "custom");
     c.tile = TileShape::T16x16;
@@ -143,17 +150,30 @@ fn modadd_presets_full_width() {
     }
 }
 
+/// The 16-bit prime of the issue with the generator's defaults (26x17 tiles, Karatsuba 3):
+/// all inputs, in seconds, because the reference products come from instances of the core's
+/// own tile (see `formal::modmul_spec`).
+#[test]
+fn modmul_16_bit_prime_pipelined() {
+    let c = ModMulConfig::new(BigUint::from(0xfff1u32), "custom");
+    let spec = formal::modmul_spec(&c).unwrap();
+    assert!(
+        spec.property.contains("instances of the core's tile"),
+        "{}",
+        spec.property
+    );
+    proves_and_catches(&spec, "modmul-fff1-pipelined", Solver::Yices);
+}
+
+/// Opt-in and not finished here: the iterative core's shared, multiplexed tile leaves the
+/// solver a multiplier to compare with the reference (results/formal.md).
 #[test]
 #[ignore]
-fn modmul_16_bit_prime_both_architectures() {
-    for arch in [Architecture::pipelined(0), Architecture::iterative(1)] {
-        let spec = formal::modmul_spec(&modmul(0xfff1, arch)).unwrap();
-        proves_and_catches(
-            &spec,
-            &format!("modmul-fff1-{}", arch.name()),
-            Solver::Yices,
-        );
-    }
+fn modmul_16_bit_prime_iterative() {
+    let mut c = ModMulConfig::new(BigUint::from(0xfff1u32), "custom");
+    c.architecture = Architecture::iterative(4);
+    let spec = formal::modmul_spec(&c).unwrap();
+    proves_and_catches(&spec, "modmul-fff1-iterative", Solver::Yices);
 }
 
 #[test]
