@@ -1020,8 +1020,8 @@ fn prove_modadd_and_its_mutant() {
 
 /// `prove modmul --modulus 0xfff1 --arch pipelined` (the defaults: 26x17 tiles, yices) proves
 /// `result = a b R^-1 mod p` for all inputs (exit 0, JSON naming yices and the 16-bit
-/// property), and the seeded mutant (bit 0 of the result flips when the result is 1) fails
-/// with a trace.
+/// property), the seeded mutant (bit 0 of the result flips when the result is 1) fails
+/// with a trace, and `--arch iterative` passes too.
 #[test]
 fn prove_modmul_16_bit_pipelined_for_all_inputs() {
     let d = tmp("prove-modmul");
@@ -1056,6 +1056,30 @@ fn prove_modmul_16_bit_pipelined_for_all_inputs() {
     let j = stdout_json(&o);
     assert_eq!(j["status"], "fail");
     assert!(std::path::Path::new(j["trace"].as_str().unwrap()).exists());
+    // The iterative core, the second command (about a minute).
+    let o = zkhdl(&[
+        "prove",
+        "modmul",
+        "--modulus",
+        "0xfff1",
+        "--arch",
+        "iterative",
+        "--out",
+        &dir,
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j = stdout_json(&o);
+    assert_eq!(j["status"], "pass");
+    assert!(j["property"]
+        .as_str()
+        .unwrap()
+        .contains("iterative architecture"));
 }
 
 /// `synth --target asic-osu018`: the OSU 0.18 um estimate of a small modular adder has its

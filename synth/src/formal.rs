@@ -28,9 +28,15 @@
 //!   (s in {0, 1}) with `a b` and `m p` from instances of the core's own tile module in the
 //!   harness (the tile lemma, `prove tile`, makes them the exact products; m is only the
 //!   witness that p divides `result R - a b`): the solver then compares identical multiplier
-//!   circuits, and the 16-bit proof takes seconds. Otherwise the harness computes
-//!   `result R - a b + p^2` with `*` and checks it modulo p, which the solvers finish at 12
-//!   bits only.
+//!   circuits, and the 16-bit proof takes seconds. The iterative core with one digit
+//!   (0xfff1 on 26x17 tiles) has one tile for all three products, behind multiplexers, which
+//!   the solver could not compare with reference tiles: its tile 0 is observed instead
+//!   (output ports added to the core for the proof) and checked to take (a, b), (T mod R, p')
+//!   and (m, p); with the tile lemma and Montgomery's lemma (checked for every x < R) the
+//!   same identity follows. Its inputs come at cycles 1 and 1 + II; that the datapath does not
+//!   depend on when its input comes is argued, not proven (see `modmul_observed_body`).
+//!   Otherwise the harness computes `result R - a b + p^2` with `*` and checks it modulo p,
+//!   which the solvers finish at 12 bits only.
 //! - `modmul`, control (wider moduli, the presets): with every tile multiplier's product left
 //!   free (yosys `cutpoint`: the solver may choose any product each cycle), `out_valid` follows
 //!   `in_valid` exactly `latency` cycles later for every pattern of inputs and gaps (nothing
@@ -727,6 +733,160 @@ fn modmul_tile_reference_body(
     ))
 }
 
+/// Adds output ports `fv_ta`, `fv_tb`, `fv_tp` to the core's top module, wired to tile 0's
+/// operand and product ports, for the iterative proof's observation of the tile (the core's
+/// other ports and logic are untouched).
+fn add_tile0_observation(
+    verilog: &str,
+    top: &str,
+    wa: usize,
+    wb: usize,
+) -> Result<String, FormalError> {
+    let head = format!("module {top}(");
+    let start = verilog
+        .find(&head)
+        .ok_or_else(|| FormalError::Mutant(format!("no `{head}` line")))?;
+    let close = start
+        + verilog[start..]
+            .find(");")
+            .ok_or_else(|| FormalError::Mutant(format!("`{head}` has no `);`")))?;
+    let end_line = format!("endmodule // {top}\n");
+    let end = verilog
+        .find(&end_line)
+        .ok_or_else(|| FormalError::Mutant(format!("no `{}`", end_line.trim())))?;
+    let ports = format!(
+        "    // Observation of tile 0, added for the formal proof only.
+    output wire [{am}:0] fv_ta;
+    output wire [{bm}:0] fv_tb;
+    output wire [{pm}:0] fv_tp;
+    assign fv_ta = tiles$0$a;
+    assign fv_tb = tiles$0$b;
+    assign fv_tp = tiles$0$p;
+",
+        am = wa - 1,
+        bm = wb - 1,
+        pm = wa + wb - 1,
+    );
+    Ok(format!(
+        "{}{}{}{}{}",
+        &verilog[..close],
+        ",fv_ta,fv_tb,fv_tp",
+        &verilog[close..end],
+        ports,
+        &verilog[end..]
+    ))
+}
+
+/// The data check of the iterative full-product proof for one digit (d = 1, R = 2^w), in
+/// pieces the solver finishes (a harness with reference tiles, as for the pipelined core,
+/// stalled on comparing the shared, multiplexed tile with them). The core's tile 0 is observed
+/// at the three steps of its schedule
+/// ([`zkhdl_hdl::modmul::iterative::single_digit_tile0_steps`]). The harness checks:
+/// - that the tile takes (a, b), then (T mod R, p'), then (m, p), with T and m what it
+///   returned before; with the tile lemma (`zkhdl prove tile`) T = a b and MP = m p;
+/// - `result R + s p R + (T + MP mod R) == T + MP` (s in {0, 1}) and `result < p`, both
+///   unless `T + MP >= 2 p R` (impossible: T < p^2, MP < R p, p < R);
+/// - Montgomery's lemma `(x + ((x p') mod R) p) mod R == 0` for every w-bit x (a free input),
+///   which makes `T + MP mod R` zero.
+///
+/// Together: `result R == a b + (m - s R) p`, i.e. `result = a b R^-1 mod p`.
+/// The inputs come at fixed cycles, 1 and 1 + II (reset, then two back-to-back products): with
+/// the time free the solver stalled on the last identity. The result does not depend on when
+/// the input comes: the core rewrites every register a product reads when it takes the input
+/// (a_r, b_r, m_r, u_r, acc, step, ctl; fin is 0 whenever the core is idle) and the tiles are
+/// refilled before their first product is used; this part is argued, not proven.
+/// Returns (body, the harness's extra input port).
+fn modmul_observed_body(cfg: &ModMulConfig, latency: usize, ii: usize) -> Option<(String, String)> {
+    let (s_ab, s_m, s_mp) = zkhdl_hdl::modmul::iterative::single_digit_tile0_steps(cfg)?;
+    let lt = TileShape::LATENCY;
+    let (wa, wb) = cfg.tile.widths();
+    let (w, _) = zkhdl_hdl::modmul::iterative::digits(cfg);
+    let n = cfg.modulus.bits() as usize;
+    // Each product is back before its next use, and all before the result.
+    if ii < latency || s_m < s_ab + lt + 1 || s_mp < s_m + lt + 1 || s_mp + lt + 2 > latency {
+        return None;
+    }
+    let pw = wa + wb;
+    let max_age = latency + 1;
+    let age_bits = 1 + usize::BITS as usize - max_age.leading_zeros() as usize;
+    let cyc_bits = 1 + usize::BITS as usize - (2 * ii + 2).leading_zeros() as usize;
+    let (pa, pb) = (wa - w, wb - w);
+    let body = format!(
+        "    // Inputs at cycles 1 and {second} only (see the proof's documentation).
+    reg [{cm}:0] cyc = 0;
+    always @(posedge clock) if (cyc != {cmax}) cyc <= cyc + 1;
+    always @(*) assume(in_valid == (cyc == 1 || cyc == {second}));
+    // Cycles since the accepted input (1 in the cycle after it), saturating.
+    reg [{agm}:0] age = {max_age};
+    reg [{nm}:0] ca = 0;
+    reg [{nm}:0] cb = 0;
+    reg [{pm}:0] t_obs = 0;
+    reg [{wm}:0] m_obs = 0;
+    reg [{pm}:0] mp_obs = 0;
+    always @(posedge clock) begin
+        if (reset) age <= {max_age};
+        else if (in_valid) age <= 1;
+        else if (age != {max_age}) age <= age + 1;
+        if (!reset && in_valid) begin
+            ca <= a[{nm}:0];
+            cb <= b[{nm}:0];
+        end
+        if (age == {r_ab}) t_obs <= fv_tp;
+        if (age == {r_m}) m_obs <= fv_tp[{wm}:0];
+        if (age == {r_mp}) mp_obs <= fv_tp;
+    end
+    // The tile's operands at the three uses.
+    always @(*) if (started) begin
+        if (age == {i_ab}) assert(fv_ta == {ta_ab} && fv_tb == {tb_ab});
+        if (age == {i_m}) assert(fv_ta == {ta_m} && fv_tb == {tb_m});
+        if (age == {i_mp}) assert(fv_ta == {ta_mp} && fv_tb == {tb_mp});
+    end
+    // Both products are below 2^{w2} (operands below 2^{w}), so their low {w2} bits are the
+    // whole product, as the core adds them.
+    wire [{pw}:0] sum = {{{sz2}'d0, t_obs[{w2m}:0]}} + {{{sz2}'d0, mp_obs[{w2m}:0]}};
+    wire [{pw}:0] lhs = ({{{lz}'d0, result[{nm}:0]}} << {w}) + {{{sz}'d0, sum[{wm}:0]}};
+    wire [{pw}:0] pr = {pwp1}'d{p} << {w};
+    always @(*) if (started && out_valid) begin
+        assert({{1'b0, result}} < P || sum >= (pr << 1));
+        assert(sum >= (pr << 1) || lhs == sum || lhs + pr == sum);
+    end
+    // Montgomery's lemma for every {w}-bit x: (x + ((x p') mod 2^{w}) p) mod 2^{w} == 0.
+    wire [{w2m}:0] lemma_xp = {{{w}'d0, lemma_x}} * {{{w}'d0, {w}'h{pp:x}}};
+    wire [{w2m}:0] lemma_mp = {{{w}'d0, lemma_xp[{wm}:0]}} * {{{w}'d0, {w}'h{p:x}}};
+    wire [{w2m}:0] lemma_s = {{{w}'d0, lemma_x}} + lemma_mp;
+    always @(*) assert(lemma_s[{wm}:0] == {w}'d0);
+",
+        second = 1 + ii,
+        cm = cyc_bits - 1,
+        cmax = (1usize << cyc_bits) - 1,
+        agm = age_bits - 1,
+        nm = n - 1,
+        pm = pw - 1,
+        wm = w - 1,
+        w2m = 2 * w - 1,
+        w2 = 2 * w,
+        sz2 = pw + 1 - 2 * w,
+        i_ab = s_ab + 1,
+        i_m = s_m + 1,
+        i_mp = s_mp + 1,
+        r_ab = s_ab + 1 + lt,
+        r_m = s_m + 1 + lt,
+        r_mp = s_mp + 1 + lt,
+        ta_ab = zero_pad(wa - n, "ca"),
+        tb_ab = zero_pad(wb - n, "cb"),
+        ta_m = zero_pad(pa, &format!("t_obs[{}:0]", w - 1)),
+        tb_m = zero_pad(pb, &format!("{w}'h{:x}", cfg.p_prime())),
+        ta_mp = zero_pad(pa, "m_obs"),
+        tb_mp = zero_pad(pb, &format!("{w}'h{:x}", cfg.modulus)),
+        lz = pw + 1 - n,
+        sz = pw + 1 - w,
+        pwp1 = pw + 1,
+        p = cfg.modulus,
+        pp = cfg.p_prime(),
+    );
+    Some((body, format!("input [{}:0] lemma_x", w - 1)))
+}
+
 fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
     let (top, verilog) = modmul_mutant_and_verilog(cfg, true)?;
     let w = cfg
@@ -756,12 +916,22 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
         nm = n - 1,
         lm = latency - 1,
     );
-    // The pipelined core with one tile per product (the iterative core's shared, multiplexed
-    // tile defeated the same method: see results/formal.md).
+    // One tile per product: reference tiles for the pipelined core, observation of the
+    // shared tile for the iterative one.
+    let (wa, wb) = cfg.tile.widths();
+    let mut verilog = verilog;
+    let mut extra_input = None;
     let tile_ref = match cfg.architecture {
         Architecture::Pipelined { .. } => single_tile_operand_bits(cfg)
             .and_then(|q| modmul_tile_reference_body(cfg, &top, q, latency)),
-        Architecture::Iterative { .. } => None,
+        Architecture::Iterative { .. } => match modmul_observed_body(cfg, latency, ii) {
+            Some((body, input)) => {
+                verilog = add_tile0_observation(&verilog, &top, wa, wb)?;
+                extra_input = Some(input);
+                Some(body)
+            }
+            None => None,
+        },
     };
     let by_tiles = tile_ref.is_some();
     let check = tile_ref.unwrap_or_else(|| {
@@ -782,7 +952,31 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
         )
     });
     let body = shadow + &check;
-    let harness = modmul_harness(&top, w, &cfg.modulus, latency, ii, &body);
+    let mut harness = modmul_harness(&top, w, &cfg.modulus, latency, ii, &body);
+    if let Some(input) = &extra_input {
+        // The observed tile's ports, and the lemma's free input.
+        harness = harness
+            .replacen(
+                "module zk_formal(input clock,",
+                &format!("module zk_formal(input clock, {input},"),
+                1,
+            )
+            .replacen(
+                "    wire out_valid;\n",
+                &format!(
+                    "    wire out_valid;\n    wire [{}:0] fv_ta;\n    wire [{}:0] fv_tb;\n    wire [{}:0] fv_tp;\n",
+                    wa - 1,
+                    wb - 1,
+                    wa + wb - 1
+                ),
+                1,
+            )
+            .replacen(
+                ".result(result));",
+                ".result(result),\n        .fv_ta(fv_ta), .fv_tb(fv_tb), .fv_tp(fv_tp));",
+                1,
+            );
+    }
     // The state a bounded run must cover: reset, then inputs until a result of each slot.
     let depth = match cfg.architecture {
         Architecture::Pipelined { .. } => latency + 2,
@@ -802,7 +996,17 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
              accepted input{}",
             cfg.modulus,
             cfg.architecture.name(),
-            if by_tiles {
+            if extra_input.is_some() {
+                format!(
+                    "; checked as result R + s p R == a b + m p (s in {{0, 1}}) on the core's \
+                     tile 0, observed taking (a, b), (T mod R, p') and (m, p), with \
+                     Montgomery's lemma for every x < R and the tile's product proven by \
+                     `zkhdl prove tile --tile {}`; inputs at cycles 1 and {} (the datapath \
+                     does not depend on when its input comes: argued, not proven)",
+                    cfg.tile.name(),
+                    1 + ii
+                )
+            } else if by_tiles {
                 format!(
                     "; checked as result R + s p R == a b + m p (s in {{0, 1}}) with a b and \
                      m p from instances of the core's tile, proven by `zkhdl prove tile \
@@ -819,7 +1023,12 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
             ("zk_formal.sv".into(), harness),
             (format!("{top}.v"), verilog),
         ],
-        script_extra: vec![],
+        // The iterative core's schedule ROM as logic, so that its words fold to constants.
+        script_extra: if extra_input.is_some() {
+            vec!["memory_map".into(), "opt -keepdc -fast".into()]
+        } else {
+            vec![]
+        },
     })
 }
 

@@ -134,6 +134,41 @@ fn schedule(cfg: &ModMulConfig) -> Vec<Row> {
     rows
 }
 
+/// For one digit (d = 1), where every product of the multiplication is one tile: the
+/// schedule steps at which tile 0 takes `a b`, `(acc mod 2^w) p'_0` and `m p`. The formal
+/// proof observes tile 0 at these steps (step s drives the tile's ports s + 1 cycles after
+/// the input is taken). `None` for several digits, or when another tile is used.
+pub fn single_digit_tile0_steps(cfg: &ModMulConfig) -> Option<(usize, usize, usize)> {
+    let (_, d) = digits(cfg);
+    if d != 1 {
+        return None;
+    }
+    let rows = schedule(cfg);
+    let others_idle = rows.iter().all(|r| {
+        r.issue
+            .iter()
+            .skip(1)
+            .all(|op| op.0 == SrcA::Zero && op.2 == SrcB::Zero)
+    });
+    if !others_idle {
+        return None;
+    }
+    let find = |a: SrcA, b: SrcB| {
+        let mut at = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.issue[0].0 == a && r.issue[0].2 == b)
+            .map(|(i, _)| i);
+        let first = at.next()?;
+        at.next().is_none().then_some(first)
+    };
+    Some((
+        find(SrcA::A, SrcB::B)?,
+        find(SrcA::AccLow, SrcB::PPrime0)?,
+        find(SrcA::M, SrcB::P)?,
+    ))
+}
+
 /// `out = reg[idx*w +: w]` as a case statement over the d digits, zero-extended to the
 /// `out_width` of the tile port.
 fn digit_case(out: &str, reg: &str, idx: &str, d: usize, w: usize, out_width: usize) -> String {
