@@ -57,10 +57,18 @@ fn modadd_small_prime_maps_and_times() {
         r.critical_path_ns
     );
     assert!((r.fmax_mhz * r.critical_path_ns - 1000.0).abs() < 1e-6);
-    // The critical path does not depend on the period it is timed against.
+    // The mapping is timing-driven: for a 40 ns clock abc has no reason to make the path
+    // shorter than for a 10 ns one, and the netlist is timed against the clock it was
+    // mapped for (critical path = period - slack at either period).
     let again = estimate(&cfg, "modadd-fff1-slow", 40.0);
-    assert!((again.critical_path_ns - r.critical_path_ns).abs() < 0.01);
-    assert_eq!(again.cells, r.cells);
+    assert!(
+        again.critical_path_ns >= r.critical_path_ns * 0.95,
+        "{} ns at 40 ns against {} ns at 10 ns",
+        again.critical_path_ns,
+        r.critical_path_ns
+    );
+    assert!((again.clock_period_ns - again.worst_slack_ns - again.critical_path_ns).abs() < 1e-9);
+    assert!(again.cells > again.flip_flops);
 }
 
 /// The hierarchical mapping (each module once; the only way the BLS12-381 modmul fits in
