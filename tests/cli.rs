@@ -1023,58 +1023,41 @@ fn prove_modadd_and_its_mutant() {
 /// property), the seeded mutant (bit 0 of the result flips when the result is 1) fails
 /// with a trace, and `--arch iterative` passes too.
 #[test]
-fn prove_modmul_16_bit_pipelined_for_all_inputs() {
+fn prove_modmul_16_bit_both_architectures_for_all_inputs() {
     let d = tmp("prove-modmul");
     let dir = d.to_string_lossy().into_owned();
-    let args = [
-        "prove",
-        "modmul",
-        "--modulus",
-        "0xfff1",
-        "--arch",
-        "pipelined",
-        "--out",
-        &dir,
-        "--json",
-    ];
-    let o = zkhdl(&args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let j = stdout_json(&o);
+    let prove = |arch: &str, mutant: bool| {
+        let mut args = vec![
+            "prove",
+            "modmul",
+            "--modulus",
+            "0xfff1",
+            "--arch",
+            arch,
+            "--out",
+            &dir,
+            "--json",
+        ];
+        if mutant {
+            args.push("--mutant");
+        }
+        let o = zkhdl(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        (o.status.code(), stdout_json(&o), stderr)
+    };
+    let (code, j, stderr) = prove("pipelined", false);
+    assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(j["status"], "pass");
     assert_eq!(j["solver"], "yices");
     let property = j["property"].as_str().unwrap();
     assert!(property.contains("for all a, b < p = 0xfff1"), "{property}");
-    let mut mutant = args.to_vec();
-    mutant.push("--mutant");
-    let o = zkhdl(&mutant);
-    assert_eq!(o.status.code(), Some(1));
-    let j = stdout_json(&o);
+    let (code, j, _) = prove("pipelined", true);
+    assert_eq!(code, Some(1));
     assert_eq!(j["status"], "fail");
     assert!(std::path::Path::new(j["trace"].as_str().unwrap()).exists());
     // The iterative core, the second command (about a minute).
-    let o = zkhdl(&[
-        "prove",
-        "modmul",
-        "--modulus",
-        "0xfff1",
-        "--arch",
-        "iterative",
-        "--out",
-        &dir,
-        "--json",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let j = stdout_json(&o);
+    let (code, j, stderr) = prove("iterative", false);
+    assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(j["status"], "pass");
     assert!(j["property"]
         .as_str()
