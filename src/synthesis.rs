@@ -380,7 +380,7 @@ fn asic(core: &GeneratedCore, t: &TargetArgs) -> Outcome {
         format!("{}: yosys (OSU 0.18 um) and OpenSTA", core.manifest.top),
     );
     let files = core.write(&dir)?;
-    let r = zkhdl_synth::asic::run_auto(
+    let r = zkhdl_synth::asic::run(
         &core.manifest.top,
         &core.manifest.clock,
         &files[..1],

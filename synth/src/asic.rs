@@ -66,7 +66,7 @@ pub struct AsicReport {
     pub synth_s: f64,
     pub sta_s: f64,
     /// Mapped module by module (each distinct module once), not flattened: an upper bound of
-    /// the flat area and cells (see [`run_auto`]).
+    /// the flat area and cells (see [`run`]).
     pub hierarchical: bool,
     pub dir: PathBuf,
 }
@@ -128,26 +128,16 @@ fn first_error(log: &str) -> String {
         .to_string()
 }
 
-/// Maps `files` (top `top`, clock port `clock`) to the OSU 0.18 um library ([`liberty`]) and
-/// times it at `period_ns`, in `dir`.
-pub fn run(
-    top: &str,
-    clock: &str,
-    files: &[PathBuf],
-    period_ns: f64,
-    dir: &Path,
-) -> Result<AsicReport, SynthError> {
-    run_with_liberty(&liberty(), top, clock, files, period_ns, dir, false)
-}
-
-/// Designs at least this large (Verilog bytes) are mapped hierarchically by
-/// [`run_auto`]: flattened, the BLS12-381 Fq modmul (445 tiles, 1 MB of Verilog) took yosys past
-/// the 4 GiB memory of its WebAssembly build (a `wasm unreachable` trap after 7.8 minutes at
-/// 3.75 GB here).
+/// Designs at least this large (Verilog bytes) are mapped hierarchically by [`run`]:
+/// flattened, the BLS12-381 Fq modmul (445 tiles, 1 MB of Verilog) took yosys past the 4 GiB
+/// memory of its WebAssembly build (a `wasm unreachable` trap after 7.8 minutes at 3.75 GB
+/// here).
 pub const HIERARCHICAL_FROM_BYTES: u64 = 512 * 1024;
 
-/// [`run`], hierarchical when the Verilog is at least [`HIERARCHICAL_FROM_BYTES`].
-pub fn run_auto(
+/// Maps `files` (top `top`, clock port `clock`) to the OSU 0.18 um library ([`liberty`]) and
+/// times it at `period_ns`, in `dir`: flattened, or hierarchically when the Verilog is at least
+/// [`HIERARCHICAL_FROM_BYTES`].
+pub fn run(
     top: &str,
     clock: &str,
     files: &[PathBuf],
@@ -159,18 +149,11 @@ pub fn run_auto(
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
-    run_with_liberty(
-        &liberty(),
-        top,
-        clock,
-        files,
-        period_ns,
-        dir,
-        bytes >= HIERARCHICAL_FROM_BYTES,
-    )
+    let hierarchical = bytes >= HIERARCHICAL_FROM_BYTES;
+    run_with_liberty(&liberty(), top, clock, files, period_ns, dir, hierarchical)
 }
 
-/// [`run`] with a given Liberty file.
+/// [`run`] with a given Liberty file, flattened or hierarchical as `hierarchical` says.
 pub fn run_with_liberty(
     lib: &Path,
     top: &str,
@@ -229,25 +212,22 @@ pub fn run_with_liberty(
     // `stat -top` totals the hierarchy; no optimization crosses a module boundary, so area
     // and cells are an upper bound of the flat mapping. OpenSTA reads the hierarchical
     // netlist once `splitnets` has removed the concatenations on assignment left-hand sides.
-    let script = if hierarchical {
-        format!(
-            "read_verilog {files}; synth -top {top}; dfflibmap -liberty {lib_name}; \
-             abc -D {ps} -constr constr.sdc -liberty {lib_name}; opt_clean -purge; splitnets; \
-             opt_clean -purge; \
-             tee -q -o stat.json stat -json -liberty {lib_name} -top {top}; \
-             write_verilog -noattr netlist.v",
-            files = names.join(" "),
-            ps = ps
+    let (flatten, cleanup, stat_top) = if hierarchical {
+        (
+            "",
+            "opt_clean -purge; splitnets; opt_clean -purge",
+            format!(" -top {top}"),
         )
     } else {
-        format!(
-            "read_verilog {files}; synth -flatten -top {top}; dfflibmap -liberty {lib_name}; \
-             abc -D {ps} -constr constr.sdc -liberty {lib_name}; opt_clean; \
-             tee -q -o stat.json stat -json -liberty {lib_name}; write_verilog -noattr netlist.v",
-            files = names.join(" "),
-            ps = ps
-        )
+        (" -flatten", "opt_clean", String::new())
     };
+    let script = format!(
+        "read_verilog {files}; synth{flatten} -top {top}; dfflibmap -liberty {lib_name}; \
+         abc -D {ps} -constr constr.sdc -liberty {lib_name}; {cleanup}; \
+         tee -q -o stat.json stat -json -liberty {lib_name}{stat_top}; \
+         write_verilog -noattr netlist.v",
+        files = names.join(" ")
+    );
     let t = Instant::now();
     let out = Command::new(&yosys)
         .current_dir(dir)

@@ -568,17 +568,31 @@ fn modmul_harness(
     latency: usize,
     ii: usize,
     body: &str,
+    observed: Option<&ObservedTile>,
 ) -> String {
     let gap_bits = 1 + usize::BITS as usize - ii.leading_zeros() as usize;
+    let (inputs, wires, connections) = match observed {
+        Some(o) => (
+            format!(", input [{}:0] lemma_x", o.digit_bits - 1),
+            format!(
+                "    wire [{}:0] fv_ta;\n    wire [{}:0] fv_tb;\n    wire [{}:0] fv_tp;\n",
+                o.wa - 1,
+                o.wb - 1,
+                o.wa + o.wb - 1
+            ),
+            ",\n        .fv_ta(fv_ta), .fv_tb(fv_tb), .fv_tp(fv_tp)".to_string(),
+        ),
+        None => Default::default(),
+    };
     format!(
         "// Formal harness for {top}.
-module zk_formal(input clock, input in_valid, input [{wm}:0] a, input [{wm}:0] b);
+module zk_formal(input clock, input in_valid, input [{wm}:0] a, input [{wm}:0] b{inputs});
     reg started = 1'b0;
     wire reset = !started;
     wire out_valid;
     wire [{wm}:0] result;
-    {top} dut(.clock(clock), .reset(reset), .in_valid(in_valid), .a(a), .b(b),
-        .out_valid(out_valid), .result(result));
+{wires}    {top} dut(.clock(clock), .reset(reset), .in_valid(in_valid), .a(a), .b(b),
+        .out_valid(out_valid), .result(result){connections});
 `ifdef FORMAL
     localparam [{w}:0] P = {ph};
     // Cycles since the last input (saturating at {ii}).
@@ -652,8 +666,8 @@ fn modmul_mutant_and_verilog(
 /// m p), with R = 2^q: p fits one tile operand. `None` when the products span several tiles.
 fn single_tile_operand_bits(cfg: &ModMulConfig) -> Option<usize> {
     let (wa, wb) = cfg.tile.widths();
-    let q = cfg.modulus.bits() as usize;
-    (q <= wa.min(wb) && q == cfg.r_bits()).then_some(q)
+    let q = cfg.r_bits();
+    (q <= wa.min(wb)).then_some(q)
 }
 
 /// `{pad'd0, x}`, or `x` when there is nothing to pad.
@@ -733,6 +747,14 @@ fn modmul_tile_reference_body(
     ))
 }
 
+/// The iterative proof's observation of tile 0: its operand widths and the digit width (the
+/// width of the harness's free input `lemma_x`).
+struct ObservedTile {
+    wa: usize,
+    wb: usize,
+    digit_bits: usize,
+}
+
 /// Adds output ports `fv_ta`, `fv_tb`, `fv_tp` to the core's top module, wired to tile 0's
 /// operand and product ports, for the iterative proof's observation of the tile (the core's
 /// other ports and logic are untouched).
@@ -742,18 +764,19 @@ fn add_tile0_observation(
     wa: usize,
     wb: usize,
 ) -> Result<String, FormalError> {
+    let missing = |what: String| FormalError::Generate(format!("{what} in the emitted Verilog"));
     let head = format!("module {top}(");
     let start = verilog
         .find(&head)
-        .ok_or_else(|| FormalError::Mutant(format!("no `{head}` line")))?;
+        .ok_or_else(|| missing(format!("no `{head}` line")))?;
     let close = start
         + verilog[start..]
             .find(");")
-            .ok_or_else(|| FormalError::Mutant(format!("`{head}` has no `);`")))?;
+            .ok_or_else(|| missing(format!("`{head}` has no `);`")))?;
     let end_line = format!("endmodule // {top}\n");
     let end = verilog
         .find(&end_line)
-        .ok_or_else(|| FormalError::Mutant(format!("no `{}`", end_line.trim())))?;
+        .ok_or_else(|| missing(format!("no `{}`", end_line.trim())))?;
     let ports = format!(
         "    // Observation of tile 0, added for the formal proof only.
     output wire [{am}:0] fv_ta;
@@ -795,8 +818,9 @@ fn add_tile0_observation(
 /// the input comes: the core rewrites every register a product reads when it takes the input
 /// (a_r, b_r, m_r, u_r, acc, step, ctl; fin is 0 whenever the core is idle) and the tiles are
 /// refilled before their first product is used; this part is argued, not proven.
-/// Returns (body, the harness's extra input port).
-fn modmul_observed_body(cfg: &ModMulConfig, latency: usize, ii: usize) -> Option<(String, String)> {
+/// The harness's free input `lemma_x` and the observation ports come from
+/// [`modmul_harness`] with an [`ObservedTile`].
+fn modmul_observed_body(cfg: &ModMulConfig, latency: usize, ii: usize) -> Option<String> {
     let (s_ab, s_m, s_mp) = zkhdl_hdl::modmul::iterative::single_digit_tile0_steps(cfg)?;
     let lt = TileShape::LATENCY;
     let (wa, wb) = cfg.tile.widths();
@@ -884,7 +908,7 @@ fn modmul_observed_body(cfg: &ModMulConfig, latency: usize, ii: usize) -> Option
         p = cfg.modulus,
         pp = cfg.p_prime(),
     );
-    Some((body, format!("input [{}:0] lemma_x", w - 1)))
+    Some(body)
 }
 
 fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
@@ -920,14 +944,18 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
     // shared tile for the iterative one.
     let (wa, wb) = cfg.tile.widths();
     let mut verilog = verilog;
-    let mut extra_input = None;
+    let mut observed = None;
     let tile_ref = match cfg.architecture {
         Architecture::Pipelined { .. } => single_tile_operand_bits(cfg)
             .and_then(|q| modmul_tile_reference_body(cfg, &top, q, latency)),
         Architecture::Iterative { .. } => match modmul_observed_body(cfg, latency, ii) {
-            Some((body, input)) => {
+            Some(body) => {
                 verilog = add_tile0_observation(&verilog, &top, wa, wb)?;
-                extra_input = Some(input);
+                observed = Some(ObservedTile {
+                    wa,
+                    wb,
+                    digit_bits: zkhdl_hdl::modmul::iterative::digits(cfg).0,
+                });
                 Some(body)
             }
             None => None,
@@ -952,31 +980,7 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
         )
     });
     let body = shadow + &check;
-    let mut harness = modmul_harness(&top, w, &cfg.modulus, latency, ii, &body);
-    if let Some(input) = &extra_input {
-        // The observed tile's ports, and the lemma's free input.
-        harness = harness
-            .replacen(
-                "module zk_formal(input clock,",
-                &format!("module zk_formal(input clock, {input},"),
-                1,
-            )
-            .replacen(
-                "    wire out_valid;\n",
-                &format!(
-                    "    wire out_valid;\n    wire [{}:0] fv_ta;\n    wire [{}:0] fv_tb;\n    wire [{}:0] fv_tp;\n",
-                    wa - 1,
-                    wb - 1,
-                    wa + wb - 1
-                ),
-                1,
-            )
-            .replacen(
-                ".result(result));",
-                ".result(result),\n        .fv_ta(fv_ta), .fv_tb(fv_tb), .fv_tp(fv_tp));",
-                1,
-            );
-    }
+    let harness = modmul_harness(&top, w, &cfg.modulus, latency, ii, &body, observed.as_ref());
     // The state a bounded run must cover: reset, then inputs until a result of each slot.
     let depth = match cfg.architecture {
         Architecture::Pipelined { .. } => latency + 2,
@@ -996,7 +1000,7 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
              accepted input{}",
             cfg.modulus,
             cfg.architecture.name(),
-            if extra_input.is_some() {
+            if observed.is_some() {
                 format!(
                     "; checked as result R + s p R == a b + m p (s in {{0, 1}}) on the core's \
                      tile 0, observed taking (a, b), (T mod R, p') and (m, p), with \
@@ -1024,7 +1028,7 @@ fn modmul_full_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError> {
             (format!("{top}.v"), verilog),
         ],
         // The iterative core's schedule ROM as logic, so that its words fold to constants.
-        script_extra: if extra_input.is_some() {
+        script_extra: if observed.is_some() {
             vec!["memory_map".into(), "opt -keepdc -fast".into()]
         } else {
             vec![]
@@ -1042,7 +1046,7 @@ pub fn modmul_control_spec(cfg: &ModMulConfig) -> Result<ProofSpec, FormalError>
         .latency()
         .map_err(|e| FormalError::Generate(e.to_string()))?;
     let ii = cfg.initiation_interval();
-    let harness = modmul_harness(&top, w, &cfg.modulus, latency, ii, "");
+    let harness = modmul_harness(&top, w, &cfg.modulus, latency, ii, "", None);
     Ok(ProofSpec {
         core: "modmul".into(),
         property: format!(

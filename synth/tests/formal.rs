@@ -151,6 +151,23 @@ fn modadd_presets_full_width() {
 /// The 16-bit prime of the issue with the generator's defaults (26x17 tiles, Karatsuba 3):
 /// all inputs, in seconds, because the reference products come from instances of the core's
 /// own tile (see `formal::modmul_spec`).
+/// The same proof on a core whose Montgomery constant p' is off by two (`find` replaced by
+/// `replace` in the core's Verilog, not in the harness): the reference's own quotient must not
+/// hide a core that computes a wrong one.
+fn fails_with_a_wrong_p_prime(spec: &formal::ProofSpec, name: &str, find: &str, replace: &str) {
+    let mut wrong = spec.clone();
+    let core = &mut wrong.files[1].1;
+    assert!(core.contains(find), "{name}: no {find} in the core");
+    *core = core.replace(find, replace);
+    let r = run(
+        &wrong,
+        &format!("{name}-wrong-p-prime"),
+        Solver::Yices,
+        false,
+    );
+    assert_eq!(r.status, Status::Fail, "{name}: log {}", r.log.display());
+}
+
 #[test]
 fn modmul_16_bit_prime_pipelined() {
     let c = ModMulConfig::new(BigUint::from(0xfff1u32), "custom");
@@ -161,6 +178,7 @@ fn modmul_16_bit_prime_pipelined() {
         spec.property
     );
     proves_and_catches(&spec, "modmul-fff1-pipelined", Solver::Yices);
+    fails_with_a_wrong_p_prime(&spec, "modmul-fff1-pipelined", "16'heeef", "16'heeed");
 }
 
 /// The iterative core at 16 bits (26x17 tiles: one 17-bit digit), by observation of its
@@ -172,6 +190,7 @@ fn modmul_16_bit_prime_iterative() {
     let spec = formal::modmul_spec(&c).unwrap();
     assert!(spec.property.contains("observed"), "{}", spec.property);
     proves_and_catches(&spec, "modmul-fff1-iterative", Solver::Yices);
+    fails_with_a_wrong_p_prime(&spec, "modmul-fff1-iterative", "17'h1eeef", "17'h1eeed");
 }
 
 #[test]
