@@ -229,6 +229,12 @@ pub enum SimCore {
         /// Fail if nothing moves for this many cycles (default: from the configuration).
         #[arg(long)]
         watchdog: Option<u64>,
+        /// Run M MSMs back to back on one core, each checked: with --random N each gets its
+        /// own N random pairs (MSM i from seed S + i); an --input file gives "batches":
+        /// [{"points": [...], "scalars": [...]}, ...]. The JSON adds "results" (one per MSM)
+        /// and "overall_utilization".
+        #[arg(long, value_name = "M")]
+        batch: Option<usize>,
     },
     /// NTT of 2^K points, checked against arkworks. Input file: {"field": F, "values": [...]}
     /// or {"field": F, "batches": [[...], ...]} (canonical hex, 2^K values each).

@@ -51,6 +51,7 @@ pub fn msm(
             curve: c.name().into(),
             points: points.iter().map(AffineJson::from_affine).collect(),
             scalars: scalars.iter().map(to_hex).collect(),
+            batches: None,
         };
         write_file(p, &(pretty(&file) + "\n"))?;
     }

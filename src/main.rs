@@ -166,6 +166,7 @@ fn sim(core: SimCore) -> Outcome {
             sim,
             backpressure,
             watchdog,
+            batch,
         } => simulate::msm(
             &curve,
             &msm,
@@ -173,6 +174,7 @@ fn sim(core: SimCore) -> Outcome {
             MsmDrive {
                 backpressure,
                 watchdog,
+                batch,
             },
         ),
     }

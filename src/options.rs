@@ -138,6 +138,10 @@ pub struct MsmArgs {
     /// aggregating and combining the windows in hardware.
     #[arg(long)]
     pub host_aggregation: bool,
+    /// Point adders K in the core (1 to 8): the windows are divided among K lanes, each with
+    /// its own adder, bucket memory and hazard tracking.
+    #[arg(long, default_value_t = 1)]
+    pub adders: usize,
 }
 
 impl MsmArgs {
@@ -150,12 +154,13 @@ impl MsmArgs {
     ) -> Result<zkhdl_hdl::msm::MsmConfig, Failure> {
         let latency = zkhdl_hdl::point_add::plan(&adder)?.latency;
         let bits = curve.scalar_field().bits();
-        let c = self
-            .window
-            .unwrap_or_else(|| zkhdl_hdl::msm::best_window(n, bits, latency));
+        let c = self.window.unwrap_or_else(|| {
+            zkhdl_hdl::msm::best_window_for(n, bits, latency, self.adders)
+        });
         let mut cfg = zkhdl_hdl::msm::MsmConfig::new(adder, bits, c);
         cfg.fifo_depth = self.fifo_depth;
         cfg.host_aggregation = self.host_aggregation;
+        cfg.adders = self.adders;
         cfg.validate()?;
         Ok(cfg)
     }

@@ -104,6 +104,7 @@ pub fn msm_json(
         "windows": run.windows,
         "buckets_per_window": run.buckets_per_window,
         "fifo_depth": cfg.fifo_depth,
+        "adders": cfg.adders,
         "aggregation": if cfg.host_aggregation { "host" } else { "hardware" },
         "result": affine_json(&run.result),
         "expected": affine_json(&run.expected),

@@ -8,7 +8,7 @@ use crate::options::{
 };
 use crate::progress::Spinner;
 use crate::report::{affine_json, msm_json, pretty, print_build, print_run_json, print_verdict};
-use crate::vectors::{load_msm, load_pairs, load_pairs_checked, load_point_pairs};
+use crate::vectors::{load_msm_batches, load_pairs, load_pairs_checked, load_point_pairs};
 use num_bigint::BigUint;
 use serde_json::json;
 use zkhdl_golden::to_hex;
@@ -230,15 +230,19 @@ pub struct MsmDrive {
     pub backpressure: Option<f64>,
     /// --watchdog: cycles without progress before the run fails.
     pub watchdog: Option<u64>,
+    /// --batch: MSMs run back to back on one core.
+    pub batch: Option<usize>,
 }
 
-/// sum k_i P_i through the MSM core, checked against arkworks.
+/// sum k_i P_i through the MSM core, checked against arkworks; with --batch M, M MSMs back to
+/// back on one core (one reset), each checked.
 pub fn msm(curve: &CurveArgs, msm: &MsmArgs, sim: &SimArgs, d: MsmDrive) -> Outcome {
     verilator_only(sim, "msm")?;
     let started = std::time::Instant::now();
     let out_idle = probability("--backpressure", d.backpressure)?;
-    let (c, points, scalars, seed) = load_msm(curve, &sim.vectors)?;
-    let cfg = msm.config(&c, curve.adder(&c)?, points.len())?;
+    let (c, jobs, seed) = load_msm_batches(curve, &sim.vectors, d.batch)?;
+    let n_max = jobs.iter().map(|j| j.0.len()).max().unwrap_or(0);
+    let cfg = msm.config(&c, curve.adder(&c)?, n_max)?;
     let mut opts = sim_options(sim, seed)?;
     // The MSM driver does its own handshakes: --gaps becomes its idle-input probability.
     let in_idle = opts.gaps.take().map_or(0.0, |g| g.idle_probability);
@@ -248,61 +252,163 @@ pub fn msm(curve: &CurveArgs, msm: &MsmArgs, sim: &SimArgs, d: MsmDrive) -> Outc
         seed: seed.unwrap_or(0),
         watchdog: d.watchdog,
     };
-    let spin = spinner(sim, &mut opts, "msm", points.len(), MSM_BAR_FROM);
-    let run = zkhdl_sim::msm::simulate(&cfg, &c, &points, &scalars, &opts, &drive)?;
+    let total: usize = jobs.iter().map(|j| j.0.len()).sum();
+    let spin = spinner(sim, &mut opts, "msm", total, MSM_BAR_FROM);
+    let core = zkhdl_hdl::Core::generate(&cfg)?;
+    let runs = zkhdl_sim::msm::simulate_batch(&core, &cfg, &c, &jobs, &opts, &drive)?;
     drop(spin);
-    let ok = run.matches_golden();
-    if sim.json {
-        let mut out = msm_json(&c, &cfg, &run, seed);
+    let ok = runs.iter().all(|r| r.matches_golden());
+    if d.batch.is_some() {
+        print_msm_batch(&c, &cfg, &runs, seed, sim.json, started);
+    } else if sim.json {
+        let mut out = msm_json(&c, &cfg, &runs[0], seed);
         // Everything this command took: vectors, build (or cache load), simulation, check.
         out["total_wall_s"] = json!(started.elapsed().as_secs_f64());
         println!("{}", pretty(&out));
     } else {
-        println!(
-            "msm {} G1: {} pairs, c = {} ({} windows x {} buckets), adder latency {}, {} tiles",
-            c.name(),
-            run.n,
-            run.window,
-            run.windows,
-            run.buckets_per_window,
-            run.adder_latency,
-            run.tiles
-        );
-        print_build(&run.build);
-        println!(
-            "{} cycles (bound {}), accumulation {} cycles, {} bucket additions, {} hazard \
-             stalls, adder utilization {:.3}",
-            run.cycles,
-            run.cycle_bound,
-            run.accum_cycles,
-            run.bucket_adds,
-            run.hazard_stalls,
-            run.adder_utilization
-        );
-        println!(
-            "simulated {} cycles in {:.2} s ({:.0} cycles/s)",
-            run.simulated_cycles,
-            run.wall_s,
-            run.cycles_per_s()
-        );
-        println!(
-            "result {}",
-            serde_json::to_string(&affine_json(&run.result)).expect("json")
-        );
-        for e in &run.stream_errors {
-            println!("STREAM ERROR: {e}");
-        }
-        if ok {
-            println!("PASS: the result matches arkworks");
-        } else {
-            println!(
-                "FAIL: expected {}",
-                serde_json::to_string(&affine_json(&run.expected)).expect("json")
-            );
-        }
+        print_msm_run(&c, &runs[0]);
     }
     note_trace(sim);
     Ok(verdict(ok))
+}
+
+/// The text report of one MSM run.
+fn print_msm_run(c: &zkhdl_golden::Curve, run: &zkhdl_sim::msm::MsmRun) {
+    println!(
+        "msm {} G1: {} pairs, c = {} ({} windows x {} buckets), {} adder(s) of latency {}, {} \
+         tiles",
+        c.name(),
+        run.n,
+        run.window,
+        run.windows,
+        run.buckets_per_window,
+        run.adders,
+        run.adder_latency,
+        run.tiles
+    );
+    print_build(&run.build);
+    println!(
+        "{} cycles (bound {}), accumulation {} cycles, {} bucket additions, {} hazard \
+         stalls, adder utilization {:.3}",
+        run.cycles,
+        run.cycle_bound,
+        run.accum_cycles,
+        run.bucket_adds,
+        run.hazard_stalls,
+        run.adder_utilization
+    );
+    println!(
+        "simulated {} cycles in {:.2} s ({:.0} cycles/s)",
+        run.simulated_cycles,
+        run.wall_s,
+        run.cycles_per_s()
+    );
+    println!(
+        "result {}",
+        serde_json::to_string(&affine_json(&run.result)).expect("json")
+    );
+    for e in &run.stream_errors {
+        println!("STREAM ERROR: {e}");
+    }
+    if run.matches_golden() {
+        println!("PASS: the result matches arkworks");
+    } else {
+        println!(
+            "FAIL: expected {}",
+            serde_json::to_string(&affine_json(&run.expected)).expect("json")
+        );
+    }
+}
+
+/// The report of `sim msm --batch M`: every MSM's result and check, and the utilization of
+/// the adders over the whole batch (see [`zkhdl_sim::msm::batch_cycles`]).
+fn print_msm_batch(
+    c: &zkhdl_golden::Curve,
+    cfg: &zkhdl_hdl::msm::MsmConfig,
+    runs: &[zkhdl_sim::msm::MsmRun],
+    seed: Option<u64>,
+    as_json: bool,
+    started: std::time::Instant,
+) {
+    let cycles = zkhdl_sim::msm::batch_cycles(runs);
+    let adds: u64 = runs.iter().map(|r| r.total_adds).sum();
+    let overall = adds as f64 / (cfg.adders as u64 * cycles.max(1)) as f64;
+    let ok = runs.iter().all(|r| r.matches_golden());
+    if as_json {
+        let results: Vec<serde_json::Value> = runs
+            .iter()
+            .map(|r| {
+                let mut v = msm_json(c, cfg, r, None);
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("build");
+                    o.remove("seed");
+                }
+                v
+            })
+            .collect();
+        let out = json!({
+            "core": "msm",
+            "curve": c.name(),
+            "batch": runs.len(),
+            "seed": seed,
+            "adders": cfg.adders,
+            "window": cfg.window,
+            "windows": cfg.windows(),
+            "buckets_per_window": cfg.buckets(),
+            "n": runs.iter().map(|r| r.n).collect::<Vec<_>>(),
+            "matches_golden": ok,
+            "results": results,
+            "cycles": cycles,
+            "total_adds": adds,
+            "overall_utilization": overall,
+            "build": runs.first().and_then(|r| r.build.clone()),
+            "total_wall_s": started.elapsed().as_secs_f64(),
+        });
+        println!("{}", pretty(&out));
+        return;
+    }
+    println!(
+        "msm {} G1: {} MSMs back to back, c = {} ({} windows x {} buckets), {} adder(s)",
+        c.name(),
+        runs.len(),
+        cfg.window,
+        cfg.windows(),
+        cfg.buckets(),
+        cfg.adders
+    );
+    if let Some(r) = runs.first() {
+        print_build(&r.build);
+    }
+    for (i, r) in runs.iter().enumerate() {
+        println!(
+            "MSM {i}: {} pairs, {} cycles, utilization {:.3}: {}",
+            r.n,
+            r.cycles,
+            r.overall_utilization,
+            if r.matches_golden() {
+                "matches arkworks".to_string()
+            } else {
+                format!(
+                    "FAIL: got {}, expected {}; {}",
+                    serde_json::to_string(&affine_json(&r.result)).expect("json"),
+                    serde_json::to_string(&affine_json(&r.expected)).expect("json"),
+                    r.stream_errors.join("; ")
+                )
+            }
+        );
+    }
+    println!(
+        "batch: {cycles} cycles from the first pair to the last result, {adds} additions, \
+         overall utilization {overall:.3}"
+    );
+    println!(
+        "{}",
+        if ok {
+            "PASS: every result matches arkworks"
+        } else {
+            "FAIL: some results differ from arkworks"
+        }
+    );
 }
 
 /// Transforms through the NTT core, each compared with arkworks' (or the bignum model's).

@@ -133,6 +133,45 @@ pub fn load_msm(curve: &CurveArgs, v: &VectorArgs) -> Result<MsmInput, Failure> 
     )
 }
 
+/// Curve, MSMs and seed for `sim msm --batch M`: with --random N, M MSMs of N random pairs
+/// each, MSM i drawn from seed S + i; with --input, the file's "batches" (their number must be
+/// M when --batch is given) or its one MSM.
+pub fn load_msm_batches(
+    curve: &CurveArgs,
+    v: &VectorArgs,
+    batch: Option<usize>,
+) -> Result<(Curve, Vec<zkhdl_golden::vectors::MsmJob>, Option<u64>), Failure> {
+    if batch == Some(0) {
+        return Err(Failure::input("--batch must be at least 1"));
+    }
+    match (&v.input, v.random) {
+        (Some(path), None) => {
+            let file = MsmFile::from_json(&read_file(path)?).map_err(|e| in_file(path, e))?;
+            let c = curve.curve(Some(&file.curve))?;
+            let (_, jobs) = file.parse_batches().map_err(|e| in_file(path, e))?;
+            if let Some(m) = batch {
+                if m != jobs.len() {
+                    return Err(Failure::input(format!(
+                        "--batch {m} but {} holds {} MSM(s)",
+                        path.display(),
+                        jobs.len()
+                    )));
+                }
+            }
+            Ok((c, jobs, None))
+        }
+        (None, Some(n)) => {
+            let c = curve.curve(None)?;
+            let seed = seed_or_fresh(v.seed);
+            let jobs = (0..batch.unwrap_or(1) as u64)
+                .map(|i| random_msm(&c, n, seed.wrapping_add(i)))
+                .collect();
+            Ok((c, jobs, Some(seed)))
+        }
+        _ => Err(Failure::input(GIVE_VECTORS)),
+    }
+}
+
 /// Curve, points and scalars for `golden msm` (the file's curve wins; --curve names the
 /// curve of random vectors, bls12-381 by default).
 pub fn load_golden_msm(curve: Option<&str>, v: &VectorArgs) -> Result<MsmInput, Failure> {

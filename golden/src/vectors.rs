@@ -167,13 +167,29 @@ pub fn edge_pairs(field: &Field) -> Vec<(BigUint, BigUint)> {
     out
 }
 
-/// MSM input: `{"curve": "bls12-381", "points": [{"x","y"} | "infinity", ...], "scalars": [...]}`.
+/// MSM input: `{"curve": "bls12-381", "points": [{"x","y"} | "infinity", ...], "scalars": [...]}`,
+/// or several MSMs run back to back: `{"curve": C, "batches": [{"points": [...], "scalars":
+/// [...]}, ...]}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MsmFile {
     pub curve: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<AffineJson>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scalars: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batches: Option<Vec<MsmBatchJson>>,
+}
+
+/// One MSM of a `"batches"` list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MsmBatchJson {
     pub points: Vec<AffineJson>,
     pub scalars: Vec<String>,
 }
+
+/// The points and scalars of one MSM.
+pub type MsmJob = (Vec<Affine>, Vec<BigUint>);
 
 impl MsmFile {
     pub fn from_json(text: &str) -> Result<Self, GoldenError> {
@@ -181,41 +197,81 @@ impl MsmFile {
             .map_err(|e| GoldenError::BadInput(format!("malformed input JSON: {e}")))
     }
 
-    /// Parses and validates: points on the curve and in the subgroup, scalars below r, equal
-    /// lengths. Errors name the offending index.
+    /// Parses and validates one MSM: points on the curve and in the subgroup, scalars below r,
+    /// equal lengths. Errors name the offending index. A file with `"batches"` is refused
+    /// here: see [`MsmFile::parse_batches`].
     pub fn parse(&self) -> Result<(Curve, Vec<Affine>, Vec<BigUint>), GoldenError> {
         let curve = Curve::from_name(&self.curve)?;
-        if self.points.len() != self.scalars.len() {
-            return Err(GoldenError::BadInput(format!(
-                "{} points but {} scalars; the lists must have equal length",
-                self.points.len(),
-                self.scalars.len()
-            )));
+        if self.batches.is_some() {
+            return Err(GoldenError::BadInput(
+                "the file holds \"batches\" (several MSMs): run it with --batch M".into(),
+            ));
         }
-        let mut points = Vec::with_capacity(self.points.len());
-        for (i, p) in self.points.iter().enumerate() {
-            let a = p
-                .to_affine()
-                .map_err(|e| GoldenError::BadInput(format!("points[{i}]: {e}")))?;
-            curve
-                .validate(&a)
-                .map_err(|e| GoldenError::BadInput(format!("points[{i}]: {e}")))?;
-            points.push(a);
-        }
-        let fr = curve.scalar_field();
-        let scalars = self
-            .scalars
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let v = parse_hex(s)
-                    .map_err(|e| GoldenError::BadInput(format!("scalars[{i}]: {e}")))?;
-                fr.check(&format!("scalars[{i}]"), &v)?;
-                Ok(v)
-            })
-            .collect::<Result<Vec<_>, GoldenError>>()?;
+        let (points, scalars) = parse_job(&curve, &self.points, &self.scalars, "")?;
         Ok((curve, points, scalars))
     }
+
+    /// Parses and validates every MSM of the file: the `"batches"` list, or the one MSM of
+    /// `"points"` and `"scalars"`. Errors name `batches[b].points[i]` and the like.
+    pub fn parse_batches(&self) -> Result<(Curve, Vec<MsmJob>), GoldenError> {
+        let curve = Curve::from_name(&self.curve)?;
+        let Some(batches) = &self.batches else {
+            let job = parse_job(&curve, &self.points, &self.scalars, "")?;
+            return Ok((curve, vec![job]));
+        };
+        if !self.points.is_empty() || !self.scalars.is_empty() {
+            return Err(GoldenError::BadInput(
+                "give either \"batches\" or \"points\" and \"scalars\", not both".into(),
+            ));
+        }
+        if batches.is_empty() {
+            return Err(GoldenError::BadInput("\"batches\" is empty".into()));
+        }
+        let jobs = batches
+            .iter()
+            .enumerate()
+            .map(|(b, m)| parse_job(&curve, &m.points, &m.scalars, &format!("batches[{b}].")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((curve, jobs))
+    }
+}
+
+/// One MSM's points and scalars, validated; `at` prefixes the names in errors.
+fn parse_job(
+    curve: &Curve,
+    points_json: &[AffineJson],
+    scalars_json: &[String],
+    at: &str,
+) -> Result<MsmJob, GoldenError> {
+    if points_json.len() != scalars_json.len() {
+        return Err(GoldenError::BadInput(format!(
+            "{at}points has {} entries but {at}scalars {}; the lists must have equal length",
+            points_json.len(),
+            scalars_json.len()
+        )));
+    }
+    let mut points = Vec::with_capacity(points_json.len());
+    for (i, p) in points_json.iter().enumerate() {
+        let a = p
+            .to_affine()
+            .map_err(|e| GoldenError::BadInput(format!("{at}points[{i}]: {e}")))?;
+        curve
+            .validate(&a)
+            .map_err(|e| GoldenError::BadInput(format!("{at}points[{i}]: {e}")))?;
+        points.push(a);
+    }
+    let fr = curve.scalar_field();
+    let scalars = scalars_json
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let v = parse_hex(s)
+                .map_err(|e| GoldenError::BadInput(format!("{at}scalars[{i}]: {e}")))?;
+            fr.check(&format!("{at}scalars[{i}]"), &v)?;
+            Ok(v)
+        })
+        .collect::<Result<Vec<_>, GoldenError>>()?;
+    Ok((points, scalars))
 }
 
 /// Point-adder input: `{"curve": "bls12-381", "pairs": [[P, Q], ...]}`, each point

@@ -26,7 +26,7 @@ use zkhdl_hdl::GeneratedCore;
 pub const TRACE_DEPTH: usize = 2;
 
 /// The phases behind the core's `state` port, for messages.
-const STATE_NAMES: [&str; 7] = [
+const STATE_NAMES: [&str; 8] = [
     "clearing buckets",
     "accumulating",
     "draining the adder",
@@ -34,6 +34,7 @@ const STATE_NAMES: [&str; 7] = [
     "combining windows",
     "result waiting",
     "handing buckets to the host",
+    "waiting for the total of the lane above",
 ];
 
 /// How the testbench drives the handshakes.
@@ -71,6 +72,8 @@ pub struct MsmRun {
     pub windows: usize,
     pub buckets_per_window: usize,
     pub adder_latency: usize,
+    /// Point adders (lanes) in the core.
+    pub adders: usize,
     pub tiles: usize,
     /// Cycles from the first pair taken to the result (the core's counter).
     pub cycles: u64,
@@ -83,9 +86,9 @@ pub struct MsmRun {
     /// Cycles the current point waited (adder slot taken by a parked point, or FIFO full).
     pub wait_cycles: u64,
     pub total_adds: u64,
-    /// Bucket additions per accumulation cycle.
+    /// Bucket additions per accumulation cycle and adder.
     pub adder_utilization: f64,
-    /// All additions per cycle over the whole MSM.
+    /// All additions per cycle and adder over the whole MSM.
     pub overall_utilization: f64,
     /// N x windows + aggregation + combination at the adder's best.
     pub cycle_bound: u64,
@@ -355,6 +358,16 @@ pub fn simulate_batch(
     Ok(runs)
 }
 
+/// Cycles of a batch run back to back, from the first pair taken to the last result: the
+/// first MSM's own count, then every later MSM's simulated cycles (from the previous result
+/// taken to its own, so the gaps between MSMs count).
+pub fn batch_cycles(runs: &[MsmRun]) -> u64 {
+    runs.iter()
+        .enumerate()
+        .map(|(i, r)| if i == 0 { r.cycles } else { r.simulated_cycles })
+        .sum()
+}
+
 /// What one MSM left: its outputs, the statistics ports at the last one, handshake errors.
 struct Outcome {
     outputs: Vec<Output>,
@@ -440,7 +453,8 @@ fn finish(
              {expected_bucket_adds} nonzero digits"
         ));
     }
-    let rate = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let k = cfg.adders as u64;
+    let rate = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / (k * b) as f64 };
     MsmRun {
         result,
         expected,
@@ -450,6 +464,7 @@ fn finish(
         windows: nw,
         buckets_per_window: cfg.buckets(),
         adder_latency: core.manifest.latency,
+        adders: cfg.adders,
         tiles: core.manifest.tiles,
         cycles: stats[0],
         accum_cycles: stats[1],

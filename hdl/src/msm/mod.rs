@@ -71,6 +71,12 @@ pub const SCALAR_PORT: usize = 256;
 pub const STAT_BITS: usize = 32;
 /// Largest window width the generator takes (2^15 buckets per window).
 pub const MAX_WINDOW: usize = 16;
+/// Most point adders ([`MsmConfig::adders`]) one core takes.
+pub const MAX_ADDERS: usize = 8;
+
+fn one() -> usize {
+    1
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MsmConfig {
@@ -85,6 +91,11 @@ pub struct MsmConfig {
     /// Hand the buckets to the host after accumulation instead of aggregating them on chip.
     #[serde(default)]
     pub host_aggregation: bool,
+    /// Point adders K: the windows are divided into K lanes of [`MsmConfig::lane_windows`]
+    /// consecutive windows, each lane a complete controller with its own adder, buckets and
+    /// hazard tracking (see [`lanes`]).
+    #[serde(default = "one")]
+    pub adders: usize,
     pub top: String,
 }
 
@@ -96,13 +107,33 @@ impl MsmConfig {
             window,
             fifo_depth: 16,
             host_aggregation: false,
+            adders: 1,
             top: "zk_msm".into(),
         }
     }
 
-    /// Number of windows: signed digits need one bit more than the scalar.
+    /// Number of windows: signed digits need one bit more than the scalar. With K adders,
+    /// K lanes of [`MsmConfig::lane_windows`] (the top lane's highest windows may be always 0).
     pub fn windows(&self) -> usize {
-        (self.scalar_bits + 1).div_ceil(self.window)
+        self.lane_windows() * self.adders
+    }
+
+    /// Windows per lane (adder): the W the scalar needs, divided among the adders, rounded up.
+    pub fn lane_windows(&self) -> usize {
+        (self.scalar_bits + 1)
+            .div_ceil(self.window)
+            .div_ceil(self.adders.max(1))
+    }
+
+    /// The configuration of one lane of a multi-adder core: one adder, the lane's windows (its
+    /// scalar port takes the scalar shifted down to the lane's lowest window, and the
+    /// signed-digit carry into that window).
+    pub fn lane_config(&self) -> MsmConfig {
+        let mut lane = self.clone();
+        lane.adders = 1;
+        lane.scalar_bits = self.lane_windows() * self.window - 1;
+        lane.top = format!("{}_lane", self.top);
+        lane
     }
 
     /// Buckets per window, 2^(c-1).
@@ -128,12 +159,40 @@ impl MsmConfig {
         if !self.fifo_depth.is_power_of_two() || self.fifo_depth < 2 {
             return bad("the parking FIFO depth must be a power of two, at least 2".into());
         }
+        if !(1..=MAX_ADDERS).contains(&self.adders) {
+            return bad(format!(
+                "--adders {} is outside 1..={MAX_ADDERS}",
+                self.adders
+            ));
+        }
+        if self.adders > 1 {
+            if self.host_aggregation {
+                return bad(
+                    "host aggregation takes one adder: --adders above 1 aggregates on chip".into(),
+                );
+            }
+            let w = (self.scalar_bits + 1).div_ceil(self.window);
+            if self.lane_windows() < 2 || self.lane_windows() * (self.adders - 1) >= w {
+                return bad(format!(
+                    "{} windows cannot be split among {} adders (each needs at least 2 \
+                     windows): take fewer adders or a smaller --window",
+                    w, self.adders
+                ));
+            }
+        }
         Ok(())
     }
 
-    /// See [`cycle_estimate`].
+    /// See [`cycle_estimate`] (one adder) and [`cycle_estimate_parts_adders`].
     pub fn cycle_estimate(&self, n: usize, adder_latency: usize) -> usize {
-        cycle_estimate(n, self.scalar_bits, self.window, adder_latency)
+        let (a, b, c) = cycle_estimate_parts_adders(
+            n,
+            self.scalar_bits,
+            self.window,
+            adder_latency,
+            self.adders,
+        );
+        a + b + c
     }
 }
 
@@ -163,12 +222,55 @@ pub fn cycle_estimate_parts(
     )
 }
 
+/// [`cycle_estimate_parts`] for K adders (lanes of `ceil(W / K)` windows): each lane takes
+/// one cycle per window per pair and aggregates its own windows; the combination is one
+/// Horner chain through all lanes, each lane doubling the total of the lane above into its
+/// windows.
+pub fn cycle_estimate_parts_adders(
+    n: usize,
+    scalar_bits: usize,
+    c: usize,
+    adder_latency: usize,
+    adders: usize,
+) -> (usize, usize, usize) {
+    if adders <= 1 {
+        return cycle_estimate_parts(n, scalar_bits, c, adder_latency);
+    }
+    let w = (scalar_bits + 1).div_ceil(c);
+    let lw = w.div_ceil(adders);
+    let b = 1usize << (c - 1);
+    (
+        n * lw,
+        (2 * lw * b).max(b * (adder_latency + 2)),
+        (w - 1) * (c + 1) * (adder_latency + 1),
+    )
+}
+
 /// The window width that minimises [`cycle_estimate`] for `n` pairs, between 4 and 12
 /// (bucket memory grows as 2^c).
 pub fn best_window(n: usize, scalar_bits: usize, adder_latency: usize) -> usize {
     (4..=12)
         .min_by_key(|&c| (cycle_estimate(n, scalar_bits, c, adder_latency), c))
         .expect("a non-empty range")
+}
+
+/// [`best_window`] for a core of `adders` point adders: the c between 4 and 12 with the
+/// fewest estimated cycles among those whose windows split among the adders.
+pub fn best_window_for(n: usize, scalar_bits: usize, adder_latency: usize, adders: usize) -> usize {
+    if adders <= 1 {
+        return best_window(n, scalar_bits, adder_latency);
+    }
+    (4..=12)
+        .filter(|&c| {
+            let w = (scalar_bits + 1).div_ceil(c);
+            let lw = w.div_ceil(adders);
+            lw >= 2 && lw * (adders - 1) < w
+        })
+        .min_by_key(|&c| {
+            let (a, b, d) = cycle_estimate_parts_adders(n, scalar_bits, c, adder_latency, adders);
+            (a + b + d, c)
+        })
+        .unwrap_or(4)
 }
 
 /// The sub-blocks of the controller, each a [`Core`] of its own (module `<top>_<block>`).
@@ -185,6 +287,11 @@ pub struct MsmBlocks {
 impl MsmBlocks {
     /// The sub-blocks of `cfg`, named after its top module.
     pub fn of(cfg: &MsmConfig) -> Self {
+        Self::of_kind(cfg, false)
+    }
+
+    /// The sub-blocks of a core or (`lane`) of a lane of a multi-adder core.
+    fn of_kind(cfg: &MsmConfig, lane: bool) -> Self {
         let top = &cfg.top;
         let k = cfg.adder.r_bits();
         let c = cfg.window;
@@ -217,6 +324,7 @@ impl MsmBlocks {
                 window: c,
                 windows: nw,
                 top: format!("{top}_aggregation_sequencer"),
+                chained: lane,
             },
             stats: StatsConfig {
                 top: format!("{top}_statistics"),
@@ -279,9 +387,20 @@ pub struct MsmPlan {
 /// memory (running sums, window sums, total), the operand stage of the adder and the
 /// writeback, wired to the sub-blocks.
 pub fn plan(cfg: &MsmConfig) -> Result<MsmPlan, HdlError> {
+    if cfg.adders > 1 {
+        return plan_kind(&cfg.lane_config(), true);
+    }
+    plan_kind(cfg, false)
+}
+
+/// [`plan`] of a core, or (`lane`) of one lane of a multi-adder core: the lane also takes the
+/// signed-digit carry into its lowest window with each pair (`in_carry`), and before its
+/// window combination waits for the total of the lane above (`horner_*`), which its Horner
+/// chain then doubles into its own windows.
+fn plan_kind(cfg: &MsmConfig, lane: bool) -> Result<MsmPlan, HdlError> {
     cfg.validate()?;
     let adder = point_add::plan(&cfg.adder)?;
-    let blocks = MsmBlocks::of(cfg);
+    let blocks = MsmBlocks::of_kind(cfg, lane);
     let k = cfg.adder.r_bits();
     let pw = cfg.adder.width()?;
     let p = &cfg.adder.modulus;
@@ -316,7 +435,14 @@ pub fn plan(cfg: &MsmConfig) -> Result<MsmPlan, HdlError> {
             "// The width-class bits above the {k}-bit residues are always 0 and not read.\n\
 wire unused_high_bits = |{{{}}};\n",
             ["in_x", "in_y", "adder$x3", "adder$y3", "adder$z3"]
-                .map(hi)
+                .iter()
+                .chain(if lane {
+                    &["horner_x", "horner_y", "horner_z"][..]
+                } else {
+                    &[]
+                })
+                .map(|n| hi(n))
+                .collect::<Vec<_>>()
                 .join(", ")
         )
     };
@@ -329,9 +455,14 @@ wire unused_high_bits = |{{{}}};\n",
     };
     let dbkt = format!("{{{}'d0, dump_address[{}:0]}} + 16'd1", 17 - c, c - 2);
     let mut v = String::new();
+    if lane {
+        // Verilator compiles one lane's C++ for all K instances instead of K inlined copies.
+        v.push_str("/*verilator no_inline_module*/\n");
+    }
     v.push_str(&format!(
         "// MSM controller: c = {c}, {nw} windows x {m} buckets, parking FIFO {f}, adder latency {l}.\n\
-localparam S_CLEAR = 3'd0, S_ACCUM = 3'd1, S_DRAIN = 3'd2, S_AGG = 3'd3, S_COMB = 3'd4, S_OUT = 3'd5, S_DUMP = 3'd6;\n\
+localparam S_CLEAR = 3'd0, S_ACCUM = 3'd1, S_DRAIN = 3'd2, S_AGG = 3'd3, S_COMB = 3'd4, S_OUT = 3'd5, S_DUMP = 3'd6{s_wait};\n\
+localparam LANE = 1'b{lane_bit};\n\
 localparam HOST = 1'b{host};\n\
 reg [2:0] phase = S_CLEAR;\n\
 wire clearing = !reset && phase == S_CLEAR;\n\
@@ -350,20 +481,22 @@ reg [15:0] additions_in_flight = 0;\n\
 reg next_valid = 0;\n\
 reg [{k1}:0] next_x = 0, next_y = 0, next_y_negated = 0;\n\
 reg [{s1}:0] next_scalar = 0;\n\
+reg next_carry = 0;\n\
 reg point_valid = 0;\n\
 reg [{k1}:0] point_x = 0, point_y = 0, point_y_negated = 0;\n\
 reg got_last = 0;\n\
 reg started = 0;\n\
 always @(*) in_ready = (phase == S_ACCUM) && !next_valid && !got_last;\n\
 wire accept = in_valid && in_ready;\n\
-wire contributes = !in_inf && (in_scalar != {sp}'d0);\n\
+wire contributes = !in_inf && (in_scalar != {sp}'d0{or_carry});\n\
 // Signed digits of the point's scalar, one window per cycle.\n\
 wire [{ab1}:0] point_bucket;\n\
 wire digit_negative, digit_zero, last_window;\n\
 wire issue_parked, issue_new, park, advance, stall;\n\
 wire point_load = accumulating && (!point_valid || (advance && last_window)) && next_valid;\n\
 {top}_digit_recoder digit_recoder (\n\
-    .clock(clock), .load(point_load), .load_scalar(next_scalar), .step(advance),\n\
+    .clock(clock), .load(point_load), .load_scalar(next_scalar), .load_carry(next_carry),\n\
+    .step(advance),\n\
     .bucket_address(point_bucket), .digit_negative(digit_negative), .digit_zero(digit_zero),\n\
     .last_window(last_window));\n\
 wire [{k1}:0] point_y_signed = digit_negative ? point_y_negated : point_y;\n\
@@ -398,10 +531,11 @@ wire [{wb1}:0] aggregation_window, combination_window;\n\
 wire [{ab1}:0] aggregation_bucket;\n\
 wire combination_step, combination_doubling, combination_done;\n\
 wire aggregation_done = aggregating && !aggregation_pending && additions_in_flight == 16'd0 && !operands_valid;\n\
+{horner_wires}
 {top}_aggregation_sequencer aggregation_sequencer (\n\
     .clock(clock), .start_aggregation(drain_done), .aggregating(aggregating),\n\
     .running_sum_busy(aux_busy[{nw1}:0]), .window_sum_busy(aux_busy[{nw2m1}:{nw}]),\n\
-    .start_combination(aggregation_done), .combining(combining), .total_busy(aux_busy[{t_idx}]),\n\
+    .start_combination({start_combination}), .combining(combining), .total_busy(aux_busy[{t_idx}]),\n\
     .aggregation_step(aggregation_step), .aggregation_window(aggregation_window),\n\
     .aggregation_to_window_sum(aggregation_to_window_sum), .aggregation_bucket(aggregation_bucket),\n\
     .aggregation_pending(aggregation_pending), .combination_step(combination_step),\n\
@@ -543,6 +677,7 @@ always @(posedge clock) begin\n\
                     next_y <= in_y[{k1}:0];\n\
                     next_y_negated <= (in_y[{k1}:0] == {k}'d0) ? {k}'d0 : {ph} - in_y[{k1}:0];\n\
                     next_scalar <= in_scalar;\n\
+{carry_load}
                 end\n\
             end\n\
             if (advance && last_window) point_valid <= 1'b0;\n\
@@ -561,8 +696,9 @@ always @(posedge clock) begin\n\
             end\n\
         end\n\
         S_AGG: begin\n\
-            if (aggregation_done) phase <= S_COMB;\n\
+            if (aggregation_done) phase <= LANE ? S_WAIT : S_COMB;\n\
         end\n\
+{wait_state}
         S_COMB: begin\n\
             if (combination_done && additions_in_flight == 16'd0 && !operands_valid) begin\n\
                 phase <= S_OUT;\n\
@@ -644,6 +780,32 @@ end\n",
         y2 = pad(&format!("operand_b_point_s1 ? point_y_s1 : operand_b_occupied_s1 ? operand_b_s1[{}:{k}] : {oh}", 2 * k - 1)),
         z2 = pad(&format!("operand_b_point_s1 ? {oh} : operand_b_occupied_s1 ? operand_b_s1[{}:{}] : {k}'d0", kk - 1, 2 * k)),
         host = u8::from(cfg.host_aggregation),
+        lane_bit = u8::from(lane),
+        s_wait = if lane { ", S_WAIT = 3'd7" } else { "" },
+        horner_wires = if lane {
+            "wire horner_take = !reset && phase == S_WAIT && horner_valid;\n\
+always @(*) horner_ready = !reset && phase == S_WAIT;\n"
+        } else {
+            ""
+        },
+        or_carry = if lane { " || in_carry" } else { "" },
+        carry_load = if lane { "                    next_carry <= in_carry;\n" } else { "" },
+        start_combination = if lane { "horner_take" } else { "aggregation_done" },
+        wait_state = if lane {
+            format!(
+                "        S_WAIT: begin\n\
+            // The total of the lane above: the start of this lane's Horner chain.\n\
+            if (horner_take) begin\n\
+                phase <= S_COMB;\n\
+                aux_value[{t_idx}] <= {{horner_z[{k1}:0], horner_y[{k1}:0], horner_x[{k1}:0]}};\n\
+                aux_occupied[{t_idx}] <= !horner_inf;\n\
+            end\n\
+        end\n",
+                k1 = k - 1
+            )
+        } else {
+            String::new()
+        },
         next_msm = format!("                phase <= S_ACCUM;\n                got_last <= 1'b0;\n                started <= 1'b0;\n                aux_occupied <= {na}'d0;\n"),
         dx = pad(&format!("bucket_b_occupied ? bucket_b_value[{}:0] : {k}'d0", k - 1)),
         dy = pad(&format!("bucket_b_occupied ? bucket_b_value[{}:{k}] : {oh}", 2 * k - 1)),
@@ -652,6 +814,9 @@ end\n",
         oy = pad("result_y"),
         oz = pad("result_z"),
     ));
+    if lane {
+        v.push_str("initial horner_ready = 1'b0;\n");
+    }
     v.push_str(
         "initial begin\n    in_ready = 1'b0;\n    out_valid = 1'b0;\n    out_last = 1'b0;\n    out_window = 0;\n    out_bucket = 0;\n    out_x = 0;\n    out_y = 0;\n    \
          out_z = 0;\n    stat_cycles = 0;\n    stat_accum_cycles = 0;\n    stat_bucket_adds = 0;\n    \
@@ -675,106 +840,300 @@ fn widen(name: &str, from: usize, to: usize) -> String {
     }
 }
 
-/// The rust-hdl block: ports, the point adder as a child block, the controller as its body.
-#[derive(LogicBlock)]
-pub struct Msm<const W: usize, const TA: usize, const TB: usize, const TP: usize> {
-    pub clock: Signal<In, Clock>,
-    pub reset: Signal<In, Bit>,
-    pub in_valid: Signal<In, Bit>,
-    pub in_ready: Signal<Out, Bit>,
-    pub in_x: Signal<In, Bits<W>>,
-    pub in_y: Signal<In, Bits<W>>,
-    pub in_inf: Signal<In, Bit>,
-    pub in_scalar: Signal<In, Bits<SCALAR_PORT>>,
-    pub in_last: Signal<In, Bit>,
-    pub out_valid: Signal<Out, Bit>,
-    pub out_ready: Signal<In, Bit>,
-    pub out_x: Signal<Out, Bits<W>>,
-    pub out_y: Signal<Out, Bits<W>>,
-    pub out_z: Signal<Out, Bits<W>>,
-    pub out_last: Signal<Out, Bit>,
-    pub out_window: Signal<Out, Bits<16>>,
-    pub out_bucket: Signal<Out, Bits<16>>,
-    pub stat_cycles: Signal<Out, Bits<STAT_BITS>>,
-    pub stat_accum_cycles: Signal<Out, Bits<STAT_BITS>>,
-    pub stat_bucket_adds: Signal<Out, Bits<STAT_BITS>>,
-    pub stat_hazards: Signal<Out, Bits<STAT_BITS>>,
-    pub stat_stalls: Signal<Out, Bits<STAT_BITS>>,
-    pub stat_adds: Signal<Out, Bits<STAT_BITS>>,
-    pub state: Signal<Out, Bits<3>>,
-    adder: PointAdd<W, TA, TB, TP>,
-    body: Body,
+/// The rust-hdl block of the core (`Msm`) and of a lane of a multi-adder core (`MsmLane`,
+/// with the lane's extra ports): ports, the point adder as a child block, the controller as
+/// its body.
+macro_rules! msm_block {
+    ($name:ident { $($extra_in:ident: $ein:ty,)* } { $($extra_out:ident: $eout:ty,)* }) => {
+        #[derive(LogicBlock)]
+        pub struct $name<const W: usize, const TA: usize, const TB: usize, const TP: usize> {
+            pub clock: Signal<In, Clock>,
+            pub reset: Signal<In, Bit>,
+            pub in_valid: Signal<In, Bit>,
+            pub in_ready: Signal<Out, Bit>,
+            pub in_x: Signal<In, Bits<W>>,
+            pub in_y: Signal<In, Bits<W>>,
+            pub in_inf: Signal<In, Bit>,
+            pub in_scalar: Signal<In, Bits<SCALAR_PORT>>,
+            pub in_last: Signal<In, Bit>,
+            $(pub $extra_in: Signal<In, $ein>,)*
+            pub out_valid: Signal<Out, Bit>,
+            pub out_ready: Signal<In, Bit>,
+            pub out_x: Signal<Out, Bits<W>>,
+            pub out_y: Signal<Out, Bits<W>>,
+            pub out_z: Signal<Out, Bits<W>>,
+            pub out_last: Signal<Out, Bit>,
+            pub out_window: Signal<Out, Bits<16>>,
+            pub out_bucket: Signal<Out, Bits<16>>,
+            pub stat_cycles: Signal<Out, Bits<STAT_BITS>>,
+            pub stat_accum_cycles: Signal<Out, Bits<STAT_BITS>>,
+            pub stat_bucket_adds: Signal<Out, Bits<STAT_BITS>>,
+            pub stat_hazards: Signal<Out, Bits<STAT_BITS>>,
+            pub stat_stalls: Signal<Out, Bits<STAT_BITS>>,
+            pub stat_adds: Signal<Out, Bits<STAT_BITS>>,
+            pub state: Signal<Out, Bits<3>>,
+            $(pub $extra_out: Signal<Out, $eout>,)*
+            adder: PointAdd<W, TA, TB, TP>,
+            body: Body,
+        }
+
+        impl<const W: usize, const TA: usize, const TB: usize, const TP: usize>
+            $name<W, TA, TB, TP>
+        {
+            fn new(plan: &MsmPlan) -> Self {
+                $name {
+                    clock: Default::default(),
+                    reset: Default::default(),
+                    in_valid: Default::default(),
+                    in_ready: Default::default(),
+                    in_x: Default::default(),
+                    in_y: Default::default(),
+                    in_inf: Default::default(),
+                    in_scalar: Default::default(),
+                    in_last: Default::default(),
+                    $($extra_in: Default::default(),)*
+                    out_valid: Default::default(),
+                    out_ready: Default::default(),
+                    out_x: Default::default(),
+                    out_y: Default::default(),
+                    out_z: Default::default(),
+                    out_last: Default::default(),
+                    out_window: Default::default(),
+                    out_bucket: Default::default(),
+                    stat_cycles: Default::default(),
+                    stat_accum_cycles: Default::default(),
+                    stat_bucket_adds: Default::default(),
+                    stat_hazards: Default::default(),
+                    stat_stalls: Default::default(),
+                    stat_adds: Default::default(),
+                    state: Default::default(),
+                    $($extra_out: Default::default(),)*
+                    adder: PointAdd::new(&plan.adder),
+                    body: Body(plan.body.clone()),
+                }
+            }
+        }
+
+        impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
+            for $name<W, TA, TB, TP>
+        {
+            fn update(&mut self) {}
+
+            fn connect(&mut self) {
+                self.in_ready.connect();
+                self.out_valid.connect();
+                self.out_x.connect();
+                self.out_y.connect();
+                self.out_z.connect();
+                self.out_last.connect();
+                self.out_window.connect();
+                self.out_bucket.connect();
+                self.stat_cycles.connect();
+                self.stat_accum_cycles.connect();
+                self.stat_bucket_adds.connect();
+                self.stat_hazards.connect();
+                self.stat_stalls.connect();
+                self.stat_adds.connect();
+                self.state.connect();
+                $(self.$extra_out.connect();)*
+                let a = &mut self.adder;
+                a.clock.connect();
+                a.reset.connect();
+                a.in_valid.connect();
+                a.x1.connect();
+                a.y1.connect();
+                a.z1.connect();
+                a.x2.connect();
+                a.y2.connect();
+                a.z2.connect();
+            }
+
+            fn hdl(&self) -> Verilog {
+                Verilog::Custom(self.body.0.clone())
+            }
+        }
+    };
 }
 
-impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Msm<W, TA, TB, TP> {
-    fn new(plan: &MsmPlan) -> Self {
-        Msm {
-            clock: Default::default(),
-            reset: Default::default(),
-            in_valid: Default::default(),
-            in_ready: Default::default(),
-            in_x: Default::default(),
-            in_y: Default::default(),
-            in_inf: Default::default(),
-            in_scalar: Default::default(),
-            in_last: Default::default(),
-            out_valid: Default::default(),
-            out_ready: Default::default(),
-            out_x: Default::default(),
-            out_y: Default::default(),
-            out_z: Default::default(),
-            out_last: Default::default(),
-            out_window: Default::default(),
-            out_bucket: Default::default(),
-            stat_cycles: Default::default(),
-            stat_accum_cycles: Default::default(),
-            stat_bucket_adds: Default::default(),
-            stat_hazards: Default::default(),
-            stat_stalls: Default::default(),
-            stat_adds: Default::default(),
-            state: Default::default(),
-            adder: PointAdd::new(&plan.adder),
-            body: Body(plan.body.clone()),
+msm_block!(Msm {} {});
+msm_block!(MsmLane {
+    in_carry: Bit,
+    horner_valid: Bit,
+    horner_inf: Bit,
+    horner_x: Bits<W>,
+    horner_y: Bits<W>,
+    horner_z: Bits<W>,
+} {
+    horner_ready: Bit,
+});
+
+/// The top module of a multi-adder core: `cfg.adders` lanes (module `<top>_lane`), lane j
+/// owning windows `[j L, (j + 1) L)`, `L` = [`MsmConfig::lane_windows`].
+///
+/// - Input: a pair goes to every lane on the same edge (`in_ready` is the AND of the lanes'),
+///   each lane getting the scalar shifted down to its lowest window and the signed-digit carry
+///   into that window: 1 exactly when the scalar's low `c j L` bits exceed
+///   `H = 2^(c-1) (2^(c j L) - 1) / (2^c - 1)`, the largest value that digits in
+///   `(-2^(c-1), 2^(c-1)]` below the window can make. So every lane issues exactly the digits
+///   a one-adder core would for its windows.
+/// - Combination: the top lane starts its Horner chain from the identity; each lower lane
+///   takes the total of the lane above (its `out_*`, handed over with `horner_valid` /
+///   `horner_ready`) and doubles it into its own windows; lane 0's total is the result.
+/// - Statistics: cycles from lane 0 (the last to finish), accumulation cycles the largest of
+///   the lanes', additions, hazards and stalls summed over the lanes.
+pub fn lanes(cfg: &MsmConfig, w: usize) -> String {
+    let n = cfg.adders;
+    let c = cfg.window;
+    let lw = cfg.lane_windows();
+    let lane_top = cfg.lane_config().top;
+    let sb = STAT_BITS;
+    let mut v = format!(
+        "// {n} lanes of {lw} windows (c = {c}), one point adder each.\n\
+wire [{n1}:0] lane_in_ready;\n\
+wire all_ready = &lane_in_ready;\n\
+assign in_ready = all_ready;\n",
+        n1 = n - 1
+    );
+    let stats = [
+        "stat_cycles",
+        "stat_accum_cycles",
+        "stat_bucket_adds",
+        "stat_hazards",
+        "stat_stalls",
+        "stat_adds",
+    ];
+    let mut unused = vec![format!("lane{}_horner_ready", n - 1)];
+    for j in 0..n {
+        v.push_str(&format!(
+            "wire lane{j}_out_valid, lane{j}_out_last, lane{j}_horner_ready;\n\
+wire [{w1}:0] lane{j}_out_x, lane{j}_out_y, lane{j}_out_z;\n\
+wire [15:0] lane{j}_out_window, lane{j}_out_bucket;\n\
+wire [2:0] lane{j}_state;\n\
+wire [{sb1}:0] {stat_wires};\n",
+            w1 = w - 1,
+            sb1 = sb - 1,
+            stat_wires = stats.map(|s| format!("lane{j}_{s}")).join(", "),
+        ));
+        if j > 0 {
+            unused.extend(
+                ["out_last", "out_window", "out_bucket", "state", "stat_cycles"]
+                    .map(|s| format!("lane{j}_{s}")),
+            );
         }
     }
-}
-
-impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
-    for Msm<W, TA, TB, TP>
-{
-    fn update(&mut self) {}
-
-    fn connect(&mut self) {
-        self.in_ready.connect();
-        self.out_valid.connect();
-        self.out_x.connect();
-        self.out_y.connect();
-        self.out_z.connect();
-        self.out_last.connect();
-        self.out_window.connect();
-        self.out_bucket.connect();
-        self.stat_cycles.connect();
-        self.stat_accum_cycles.connect();
-        self.stat_bucket_adds.connect();
-        self.stat_hazards.connect();
-        self.stat_stalls.connect();
-        self.stat_adds.connect();
-        self.state.connect();
-        let a = &mut self.adder;
-        a.clock.connect();
-        a.reset.connect();
-        a.in_valid.connect();
-        a.x1.connect();
-        a.y1.connect();
-        a.z1.connect();
-        a.x2.connect();
-        a.y2.connect();
-        a.z2.connect();
+    for j in 0..n {
+        let shift = c * lw * j;
+        let (scalar, carry) = if j == 0 {
+            ("in_scalar".to_string(), "1'b0".to_string())
+        } else {
+            let one = BigUint::from(1u32);
+            let h = ((&one << shift) - &one) / ((&one << c) - &one) << (c - 1);
+            (
+                format!(
+                    "{{{shift}'d0, in_scalar[{}:{shift}]}}",
+                    SCALAR_PORT - 1
+                ),
+                format!("in_scalar[{}:0] > {shift}'h{h:x}", shift - 1),
+            )
+        };
+        let top_lane = j + 1 == n;
+        let above = |s: &str| {
+            if top_lane {
+                format!("{w}'d0")
+            } else {
+                format!("lane{}_{s}", j + 1)
+            }
+        };
+        v.push_str(&format!(
+            "// Lane {j}: windows {lo} to {hi}.\n\
+{lane_top} lane{j} (\n\
+    .clock(clock), .reset(reset), .in_valid(in_valid && all_ready), .in_ready(lane_in_ready[{j}]),\n\
+    .in_x(in_x), .in_y(in_y), .in_inf(in_inf), .in_scalar({scalar}), .in_last(in_last),\n\
+    .in_carry({carry}),\n\
+    .horner_valid({hv}), .horner_inf({hi_inf}), .horner_x({hx}), .horner_y({hy}), .horner_z({hz}),\n\
+    .horner_ready(lane{j}_horner_ready),\n\
+    .out_valid(lane{j}_out_valid), .out_ready({ready}), .out_x(lane{j}_out_x), .out_y(lane{j}_out_y),\n\
+    .out_z(lane{j}_out_z), .out_last(lane{j}_out_last), .out_window(lane{j}_out_window),\n\
+    .out_bucket(lane{j}_out_bucket), .state(lane{j}_state),\n\
+    {stat_ports});\n",
+            lo = j * lw,
+            hi = (j + 1) * lw - 1,
+            hv = if top_lane { "1'b1".to_string() } else { format!("lane{}_out_valid", j + 1) },
+            hi_inf = if top_lane { "1'b1" } else { "1'b0" },
+            hx = above("out_x"),
+            hy = above("out_y"),
+            hz = above("out_z"),
+            ready = if j == 0 { "out_ready".to_string() } else { format!("lane{}_horner_ready", j - 1) },
+            stat_ports = stats.map(|s| format!(".{s}(lane{j}_{s})")).join(", "),
+        ));
     }
-
-    fn hdl(&self) -> Verilog {
-        Verilog::Custom(self.body.0.clone())
+    // A lane clears its statistics when its total is taken, so each lane above lane 0 is
+    // held at its hand-over and read from there until lane 0's result is taken (the
+    // statistics stay live, for progress watchdogs, and complete at the result).
+    for j in 1..n {
+        v.push_str(&format!(
+            "reg [{sb1}:0] {held};\n\
+reg handed{j} = 1'b0;\n\
+initial begin\n{init}end\n\
+always @(posedge clock) begin\n\
+    if (reset || (out_valid && out_ready)) handed{j} <= 1'b0;\n\
+    else if (lane{j}_out_valid && lane{jm1}_horner_ready) handed{j} <= 1'b1;\n\
+    if (lane{j}_out_valid && lane{jm1}_horner_ready) begin\n{copy}    end\n\
+end\n",
+            sb1 = sb - 1,
+            jm1 = j - 1,
+            held = stats[1..]
+                .iter()
+                .map(|s| format!("held{j}_{s}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            init = stats[1..]
+                .iter()
+                .map(|s| format!("    held{j}_{s} = 0;\n"))
+                .collect::<String>(),
+            copy = stats[1..]
+                .iter()
+                .map(|s| format!("        held{j}_{s} <= lane{j}_{s};\n"))
+                .collect::<String>(),
+        ));
     }
+    let stat = |j: usize, s: &str| {
+        if j == 0 {
+            format!("lane0_{s}")
+        } else {
+            format!("(handed{j} ? held{j}_{s} : lane{j}_{s})")
+        }
+    };
+    let sum = |s: &str| (0..n).map(|j| stat(j, s)).collect::<Vec<_>>().join(" + ");
+    let mut accum = "lane0_stat_accum_cycles".to_string();
+    for j in 1..n {
+        let x = stat(j, "stat_accum_cycles");
+        accum = format!("({x} > {accum} ? {x} : {accum})");
+    }
+    v.push_str(&format!(
+        "// Lane 0 holds the result.\n\
+assign out_valid = lane0_out_valid;\n\
+assign out_x = lane0_out_x;\n\
+assign out_y = lane0_out_y;\n\
+assign out_z = lane0_out_z;\n\
+assign out_last = lane0_out_last;\n\
+assign out_window = lane0_out_window;\n\
+assign out_bucket = lane0_out_bucket;\n\
+assign state = lane0_state;\n\
+assign stat_cycles = lane0_stat_cycles;\n\
+assign stat_accum_cycles = {accum};\n\
+assign stat_bucket_adds = {};\n\
+assign stat_hazards = {};\n\
+assign stat_stalls = {};\n\
+assign stat_adds = {};\n\
+wire unused_lane_outputs = |{{{}}};\n",
+        sum("stat_bucket_adds"),
+        sum("stat_hazards"),
+        sum("stat_stalls"),
+        sum("stat_adds"),
+        unused.join(", "),
+    ));
+    block_module(&cfg.top, &ports(w), &[], &v)
 }
 
 /// The port list, in manifest order.
@@ -872,11 +1231,20 @@ impl Core for MsmConfig {
 
     fn contract(&self) -> Result<Contract, HdlError> {
         let adder = point_add::plan(&self.adder)?;
-        let tiles = adder.multipliers * adder.mul_plan.tiles;
+        let tiles = adder.multipliers * adder.mul_plan.tiles * self.adders;
+        let adders = if self.adders == 1 {
+            "one point adder".to_string()
+        } else {
+            format!(
+                "{} point adders (lanes of {} windows each, one Horner chain through the lanes)",
+                self.adders,
+                self.lane_windows()
+            )
+        };
         Ok(Contract {
             arithmetic: format!(
                 "sum k_i P_i on y^2 = x^3 + {b} over F_p, p = {p:#x}: Pippenger with signed \
-                 {c}-bit digits, {nw} windows x {m} buckets, on one point adder (latency {l}, \
+                 {c}-bit digits, {nw} windows x {m} buckets, on {adders} (latency {l}, \
                  {tiles} tiles); coordinates Montgomery residues v * 2^{k} mod p; scalars below \
                  2^{sb}",
                 b = self.adder.b,
@@ -895,21 +1263,33 @@ impl Core for MsmConfig {
     }
 
     fn emit(&self) -> Result<String, HdlError> {
+        self.validate()?;
         let plan = plan(self)?;
-        struct Emit<'a>(&'a MsmPlan, &'a str);
+        let lane = self.adders > 1;
+        struct Emit<'a>(&'a MsmPlan, &'a str, bool);
         impl WidthTile for Emit<'_> {
             fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
                 &self,
             ) -> Result<String, HdlError> {
-                emit_core(&mut Msm::<W, TA, TB, TP>::new(self.0), self.1)
+                if self.2 {
+                    emit_core(&mut MsmLane::<W, TA, TB, TP>::new(self.0), self.1)
+                } else {
+                    emit_core(&mut Msm::<W, TA, TB, TP>::new(self.0), self.1)
+                }
             }
         }
-        let mut v = dispatch(
-            self.adder.width()?,
-            self.adder.tile,
-            &Emit(&plan, &self.top),
-        )?;
+        let w = self.adder.width()?;
+        let top = if lane {
+            self.lane_config().top
+        } else {
+            self.top.clone()
+        };
+        let mut v = dispatch(w, self.adder.tile, &Emit(&plan, &top, lane))?;
         v.push_str(&plan.blocks);
+        if lane {
+            v.push('\n');
+            v.push_str(&lanes(self, w));
+        }
         Ok(v)
     }
 }

@@ -66,9 +66,14 @@ impl Core for RecoderConfig {
             PortSpec::input(
                 "load",
                 1,
-                "take load_scalar: window 0, no carry (wins over step)",
+                "take load_scalar and load_carry: window 0 (wins over step)",
             ),
             PortSpec::input("load_scalar", super::SCALAR_PORT, "the scalar to recode"),
+            PortSpec::input(
+                "load_carry",
+                1,
+                "with load: the carry into window 0 (a lane of a multi-adder MSM)",
+            ),
             PortSpec::input("step", 1, "move to the next window, carrying the sign"),
             PortSpec::output(
                 "bucket_address",
@@ -121,7 +126,7 @@ always @(posedge clock) begin\n\
     if (load) begin\n\
         scalar_rest <= load_scalar;\n\
         window_index <= {wb}'d0;\n\
-        window_carry <= 1'b0;\n\
+        window_carry <= load_carry;\n\
     end else if (step) begin\n\
         scalar_rest <= scalar_rest >> {c};\n\
         window_index <= window_index + {wb}'d1;\n\

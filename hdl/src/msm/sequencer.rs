@@ -30,6 +30,10 @@ pub struct SequencerConfig {
     /// Number of windows W.
     pub windows: usize,
     pub top: String,
+    /// A lane of a multi-adder MSM: the total T arrives from the lane above before the
+    /// combination, so the top window is doubled into it too (c doublings, then T += S_w).
+    #[serde(default)]
+    pub chained: bool,
 }
 
 impl SequencerConfig {
@@ -163,7 +167,7 @@ always @(posedge clock) begin\n\
     end\n\
     if (start_combination) begin\n\
         combination_window_index <= {wb}'d{nw1};\n\
-        doublings_done <= 6'd{c};\n\
+        doublings_done <= 6'd{first_doublings};\n\
         combination_finished <= 1'b0;\n\
     end else if (combination_go) begin\n\
         if (combination_doubling_now) doublings_done <= doublings_done + 6'd1;\n\
@@ -189,6 +193,7 @@ assign combination_done = combination_finished;\n",
             c1 = c - 1,
             c2 = c - 2,
             m = 1usize << (c - 1),
+            first_doublings = if self.chained { 0 } else { c },
         );
         Ok(block_module(&self.top, &self.ports()?, &[], &body))
     }
