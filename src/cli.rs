@@ -399,7 +399,7 @@ pub enum EstimateCore {
         #[arg(long)]
         json: bool,
     },
-    /// MSM of N pairs on one msm core (one point adder): cycle model, the window whose
+    /// MSM of N pairs on one msm core (K point adders): cycle model, the window whose
     /// buckets fit the part's block RAM / URAM, and the time at the clock.
     Msm {
         #[command(flatten)]
@@ -416,6 +416,9 @@ pub enum EstimateCore {
         /// Window width c, 2 to 16 (default: the fastest whose buckets fit).
         #[arg(long, value_name = "C")]
         window: Option<usize>,
+        /// Point adders K in the core (lanes of windows, as `sim msm --adders`).
+        #[arg(long, default_value_t = 1)]
+        adders: usize,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,

@@ -30,8 +30,10 @@
 //! copy); each copy goes to URAM288 (4K x 72) when it is 4K words or deeper and the family has
 //! URAM, else to block RAM (RAMB36E2 or DP16KD, the best shape), and to the other kind when it
 //! does not fit there. One occupancy bit per bucket lives in LUT RAM. The buckets fit when
-//! each kind uses at most [`USABLE_FRACTION`] of the part. The point adder's DSPs are reported
-//! (`adder_dsps`) but are not part of `fits`.
+//! each kind uses at most [`USABLE_FRACTION`] of the part (`buckets_fit`). With K adders
+//! (`--adders`) there are K lanes, each with the buckets of its own windows. The core fits
+//! (`fits`) when the buckets fit and the K adders' DSP tiles (`dsps`, K x `adder_dsps`) are at
+//! most the part's DSPs; `adders_that_fit` is how many adders the DSPs hold.
 //!
 //! Window: without --window, the c in 2..=16 with the fewest cycles among those whose buckets
 //! fit (ties to the smaller c); if none fits, the c with the fewest memory blocks.
@@ -43,7 +45,7 @@ use num_bigint::BigUint;
 use serde_json::{json, Value};
 use zkhdl_golden::pippenger::signed_digits;
 use zkhdl_golden::Curve;
-use zkhdl_hdl::msm::{cycle_estimate_parts, MsmBlocks, MsmConfig, MAX_WINDOW};
+use zkhdl_hdl::msm::{cycle_estimate_parts_adders, MsmBlocks, MsmConfig, MAX_WINDOW};
 
 /// Cycles a bucket stays busy beyond the adder latency: the read of its operands before the
 /// adder and the write-back after it.
@@ -132,14 +134,28 @@ pub const SAMPLE_SEED: u64 = 1;
 /// Runs the scheduler's rules on `pairs` random scalars below `r`: (accumulation cycles from
 /// the first pair to the last issue, hazards).
 pub fn accumulation_sample(r: &BigUint, c: usize, l: usize, pairs: usize) -> (u64, u64) {
+    accumulation_sample_lane(r, c, l, pairs, 0, windows(r, c))
+}
+
+/// [`accumulation_sample`] for one lane of a multi-adder core: windows `first..first + lane`
+/// (windows above the scalar's are digit 0: a cycle each, no issue).
+pub fn accumulation_sample_lane(
+    r: &BigUint,
+    c: usize,
+    l: usize,
+    pairs: usize,
+    first: usize,
+    lane: usize,
+) -> (u64, u64) {
     use num_bigint::RandBigInt;
-    let nw = windows(r, c);
+    let all = windows(r, c).max(first + lane);
     let b = 1usize << (c - 1);
     let busy_for = (l + BUSY_EXTRA) as u64;
     let mut rng = zkhdl_golden::vectors::rng_from_seed(SAMPLE_SEED);
     let digits: Vec<Vec<i64>> = (0..pairs)
-        .map(|_| signed_digits(&rng.gen_biguint_below(r), c, nw))
+        .map(|_| signed_digits(&rng.gen_biguint_below(r), c, all)[first..first + lane].to_vec())
         .collect();
+    let nw = lane;
     // free_at[bucket]: the first cycle the bucket is not in flight.
     let mut free_at = vec![0u64; nw * b];
     let mut fifo = std::collections::VecDeque::new();
@@ -191,11 +207,24 @@ pub fn accumulation_sample(r: &BigUint, c: usize, l: usize, pairs: usize) -> (u6
 
 /// The cycle model for `n` pairs, scalars below `r`, window `c`, adder latency `l`.
 pub fn cycles(n: usize, r: &BigUint, c: usize, l: usize) -> Cycles {
+    cycles_adders(n, r, c, l, 1)
+}
+
+/// [`cycles`] for a core of `adders` lanes of `ceil(W / K)` windows: accumulation is the
+/// slowest lane's (each lane's waits sampled on its own windows), aggregation per lane, one
+/// Horner chain ([`cycle_estimate_parts_adders`]).
+pub fn cycles_adders(n: usize, r: &BigUint, c: usize, l: usize, adders: usize) -> Cycles {
     let bits = r.bits() as usize;
-    let (acc, agg, comb) = cycle_estimate_parts(n, bits, c, l);
+    let (acc, agg, comb) = cycle_estimate_parts_adders(n, bits, c, l, adders);
     let s = n.min(SAMPLE_PAIRS);
-    let (sample_cycles, _) = accumulation_sample(r, c, l, s);
-    let waits = sample_cycles.saturating_sub((s * windows(r, c)) as u64);
+    let lane = windows(r, c).div_ceil(adders.max(1));
+    let waits = (0..adders.max(1))
+        .map(|j| {
+            let (sample_cycles, _) = accumulation_sample_lane(r, c, l, s, j * lane, lane);
+            sample_cycles.saturating_sub((s * lane) as u64)
+        })
+        .max()
+        .unwrap_or(0);
     let stalls = (waits as f64 * n as f64 / s as f64).round() as u64;
     Cycles {
         accumulation: acc as u64 + stalls,
@@ -221,11 +250,13 @@ pub struct BucketMemory {
 
 /// Maps the buckets of `cfg` onto `part` (see the module notes).
 pub fn bucket_memory(cfg: &MsmConfig, part: &Part) -> BucketMemory {
-    let bm = MsmBlocks::of(cfg).bucket_memory;
+    // K lanes: K memories of one lane's buckets.
+    let k = cfg.adders.max(1);
+    let bm = MsmBlocks::of(&cfg.lane_config()).bucket_memory;
     let (depth, width) = (bm.buckets, bm.value_bits);
     let cap = |c: u64| (USABLE_FRACTION * c as f64).floor() as u64;
-    let bram = 2 * parts::brams_for(part.family, depth, width);
-    let uram = 2 * parts::urams_for(depth, width);
+    let bram = 2 * k as u64 * parts::brams_for(part.family, depth, width);
+    let uram = 2 * k as u64 * parts::urams_for(depth, width);
     let has_uram = part.family == Family::UltraScalePlus && part.urams > 0;
     let uram_fits = has_uram && uram <= cap(part.urams);
     let bram_fits = bram <= cap(part.brams);
@@ -240,11 +271,11 @@ pub fn bucket_memory(cfg: &MsmConfig, part: &Part) -> BucketMemory {
     } else {
         (0, uram)
     };
-    let occupancy_luts = depth.div_ceil(part.family.lutram_bits_per_lut()) as u64;
+    let occupancy_luts = (k * depth.div_ceil(part.family.lutram_bits_per_lut())) as u64;
     BucketMemory {
-        buckets: depth,
+        buckets: k * depth,
         value_bits: width,
-        bits: 2 * (depth * width) as u64,
+        bits: 2 * (k * depth * width) as u64,
         brams,
         urams,
         occupancy_luts,
@@ -271,6 +302,7 @@ pub fn project(
     n: usize,
     part: &Part,
     window: Option<usize>,
+    adders: usize,
 ) -> Result<(MsmEstimate, usize, usize), Failure> {
     if n == 0 {
         return Err(Failure::input("--n must be at least 1"));
@@ -288,14 +320,20 @@ pub fn project(
     let dsps = plan.multipliers * plan.mul_plan.tiles;
     let fr = curve.scalar_field();
     let r = fr.modulus().clone();
+    let config = |c: usize| {
+        let mut cfg = MsmConfig::new(adder.clone(), fr.bits(), c);
+        cfg.adders = adders;
+        cfg
+    };
     let at = |c: usize| -> Result<MsmEstimate, Failure> {
-        let cfg = MsmConfig::new(adder.clone(), fr.bits(), c);
+        let cfg = config(c);
         cfg.validate()?;
         let memory = bucket_memory(&cfg, part);
         Ok(MsmEstimate {
             window: c,
-            cycles: cycles(n, &r, c, latency),
-            clear_cycles: memory.buckets as u64,
+            cycles: cycles_adders(n, &r, c, latency, adders),
+            // Every lane clears its own buckets at once.
+            clear_cycles: (memory.buckets / adders) as u64,
             memory,
         })
     };
@@ -303,8 +341,14 @@ pub fn project(
         Some(c) => at(c)?,
         None => {
             let all = (MIN_WINDOW..=MAX_WINDOW)
+                .filter(|&c| config(c).validate().is_ok())
                 .map(at)
                 .collect::<Result<Vec<_>, _>>()?;
+            if all.is_empty() {
+                return Err(Failure::input(format!(
+                    "no window width splits among {adders} adders"
+                )));
+            }
             let fitting = all.iter().filter(|e| e.memory.fits);
             match fitting.min_by_key(|e| (e.cycles.total(), e.window)) {
                 Some(e) => e.clone(),
@@ -356,6 +400,7 @@ pub fn to_json(
     n: usize,
     (e, latency, dsps): &(MsmEstimate, usize, usize),
     fmax: Option<f64>,
+    adders: usize,
 ) -> Value {
     let (fmax_mhz, source) = match fmax {
         Some(f) => (f, "given"),
@@ -367,7 +412,7 @@ pub fn to_json(
         "part": part.name,
         "n": n,
         "window": e.window,
-        "windows": windows(curve.scalar_field().modulus(), e.window),
+        "windows": windows(curve.scalar_field().modulus(), e.window).div_ceil(adders) * adders,
         "buckets_per_window": 1usize << (e.window - 1),
         "cycles": total,
         "phases": {
@@ -381,17 +426,21 @@ pub fn to_json(
         "fmax_mhz": fmax_mhz,
         "fmax_source": source,
         "seconds": total as f64 / (fmax_mhz * 1e6),
-        "adders": 1,
+        "adders": adders,
         "adder_latency": latency,
         "adder_dsps": dsps,
+        "dsps": adders * dsps,
         "part_dsps": part.dsps,
+        "dsps_fit": adders * dsps <= part.dsps as usize,
+        "adders_that_fit": part.dsps as usize / (*dsps).max(1),
         "buckets_bits": e.memory.bits,
         "bucket_value_bits": e.memory.value_bits,
         "bucket_copies": 2,
         "bucket_brams": e.memory.brams,
         "bucket_urams": e.memory.urams,
         "occupancy_luts": e.memory.occupancy_luts,
-        "fits": e.memory.fits,
+        "buckets_fit": e.memory.fits,
+        "fits": e.memory.fits && adders * dsps <= part.dsps as usize,
         "anchors": anchors(),
     })
 }
@@ -403,6 +452,7 @@ pub fn msm_command(
     part: &str,
     fmax: Option<f64>,
     window: Option<usize>,
+    adders: usize,
     json_out: bool,
 ) -> Outcome {
     let p = parts::part(part).ok_or_else(|| {
@@ -417,8 +467,14 @@ pub fn msm_command(
         }
     }
     let curve = curve_args.curve(None)?;
-    let est = project(&curve, curve_args, n, p, window)?;
-    let v = to_json(&curve, p, n, &est, fmax);
+    if !(1..=zkhdl_hdl::msm::MAX_ADDERS).contains(&adders) {
+        return Err(Failure::input(format!(
+            "--adders {adders} is outside 1..={}",
+            zkhdl_hdl::msm::MAX_ADDERS
+        )));
+    }
+    let est = project(&curve, curve_args, n, p, window, adders)?;
+    let v = to_json(&curve, p, n, &est, fmax, adders);
     if json_out {
         println!("{}", crate::report::pretty(&v));
     } else {
@@ -431,10 +487,11 @@ fn print_table(v: &Value) {
     let ph = &v["phases"];
     let text = |k: &str| v[k].as_str().unwrap_or("").to_string();
     println!(
-        "MSM of {} pairs on {} ({}), one adder (latency {}), window c = {} ({} x {} buckets)",
+        "MSM of {} pairs on {} ({}), {} adder(s) (latency {}), window c = {} ({} x {} buckets)",
         v["n"],
         text("curve"),
         text("part"),
+        v["adders"],
         v["adder_latency"],
         v["window"],
         v["windows"],
@@ -459,11 +516,11 @@ fn print_table(v: &Value) {
     }
     println!(
         "| buckets | {} bits in 2 copies: {} block RAM, {} URAM, {} LUTs of occupancy bits; fits: {} |",
-        v["buckets_bits"], v["bucket_brams"], v["bucket_urams"], v["occupancy_luts"], v["fits"]
+        v["buckets_bits"], v["bucket_brams"], v["bucket_urams"], v["occupancy_luts"], v["buckets_fit"]
     );
     println!(
-        "| point adder | {} DSP tiles (part: {}) |",
-        v["adder_dsps"], v["part_dsps"]
+        "| point adders | {} x {} DSP tiles = {} (part: {}, fits: {}) |",
+        v["adders"], v["adder_dsps"], v["dsps"], v["part_dsps"], v["dsps_fit"]
     );
 }
 

@@ -91,8 +91,9 @@ fn run(cli: Cli) -> Outcome {
                 part,
                 fmax,
                 window,
+                adders,
                 json,
-            } => zkhdl::estimate_msm::msm_command(&curve, n, &part, fmax, window, json),
+            } => zkhdl::estimate_msm::msm_command(&curve, n, &part, fmax, window, adders, json),
         },
         Command::Golden { op } => match op {
             GoldenOp::Modadd(a) => golden::modadd(&a),

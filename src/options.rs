@@ -154,9 +154,9 @@ impl MsmArgs {
     ) -> Result<zkhdl_hdl::msm::MsmConfig, Failure> {
         let latency = zkhdl_hdl::point_add::plan(&adder)?.latency;
         let bits = curve.scalar_field().bits();
-        let c = self.window.unwrap_or_else(|| {
-            zkhdl_hdl::msm::best_window_for(n, bits, latency, self.adders)
-        });
+        let c = self
+            .window
+            .unwrap_or_else(|| zkhdl_hdl::msm::best_window_for(n, bits, latency, self.adders));
         let mut cfg = zkhdl_hdl::msm::MsmConfig::new(adder, bits, c);
         cfg.fifo_depth = self.fifo_depth;
         cfg.host_aggregation = self.host_aggregation;

@@ -1136,3 +1136,87 @@ fn point_add_defaults_to_the_carry_bound() {
     assert_eq!(default, latency(&["--max-add-bits", "64"]));
     assert!(default > latency(&["--max-add-bits", "0"]), "{default}");
 }
+
+/// `sim msm --adders K --batch M`: every MSM's result in "results", each checked, and the
+/// batch's "overall_utilization"; an input file's "batches"; bad values exit 2 with one line.
+#[test]
+fn sim_msm_adders_and_batches() {
+    let o = zkhdl(&[
+        "sim", "msm", "--curve", "bn254", "--window", "4", "--adders", "2", "--random", "12",
+        "--seed", "9", "--batch", "3", "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j = stdout_json(&o);
+    assert_eq!(j["adders"], 2);
+    assert_eq!(j["matches_golden"], true);
+    let results = j["results"].as_array().expect("results");
+    assert_eq!(results.len(), 3);
+    for r in results {
+        assert_eq!(r["matches_golden"], true, "{r}");
+        assert_eq!(r["n"], 12);
+    }
+    let u = j["overall_utilization"]
+        .as_f64()
+        .expect("overall_utilization");
+    assert!(u > 0.0 && u <= 1.0, "{u}");
+    // The same MSMs from a file of batches (G, 2G, identity, scalars 0 and r - 1).
+    let d = tmp("msm-batches");
+    let g = "{\"x\": \"0x1\", \"y\": \"0x2\"}";
+    let r1 = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000";
+    let f = write(
+        &d,
+        "batches.json",
+        &format!(
+            "{{\"curve\": \"bn254\", \"batches\": [{{\"points\": [{g}, \"infinity\"], \"scalars\": [\"0x5\", \"0x7\"]}}, {{\"points\": [{g}, {g}], \"scalars\": [\"0x0\", \"{r1}\"]}}]}}"
+        ),
+    );
+    let o = zkhdl(&[
+        "sim", "msm", "--window", "4", "--adders", "2", "--input", &f, "--batch", "2", "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j = stdout_json(&o);
+    assert_eq!(j["results"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        j["results"][1]["result"]["y"],
+        "0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd45"
+    );
+    assert_eq!(j["results"][1]["result"]["x"], "0x1");
+    assert_bad_input(
+        &["sim", "msm", "--input", &f, "--batch", "3", "--json"],
+        "--batch 3",
+    );
+    assert_bad_input(
+        &["sim", "msm", "--random", "4", "--seed", "1", "--batch", "0"],
+        "--batch",
+    );
+    assert_bad_input(
+        &[
+            "sim", "msm", "--random", "4", "--seed", "1", "--adders", "9",
+        ],
+        "adders",
+    );
+    assert_bad_input(
+        &[
+            "sim",
+            "msm",
+            "--random",
+            "4",
+            "--seed",
+            "1",
+            "--adders",
+            "2",
+            "--host-aggregation",
+        ],
+        "host aggregation",
+    );
+}

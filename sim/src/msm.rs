@@ -454,7 +454,13 @@ fn finish(
         ));
     }
     let k = cfg.adders as u64;
-    let rate = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / (k * b) as f64 };
+    let rate = |a: u64, b: u64| {
+        if b == 0 {
+            0.0
+        } else {
+            a as f64 / (k * b) as f64
+        }
+    };
     MsmRun {
         result,
         expected,

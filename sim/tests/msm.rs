@@ -261,3 +261,103 @@ fn bounded_adder_1024_points_at_c7_and_c8_matches_arkworks() {
         assert_ok(&format!("N 1024 seed 7 c {c} bounded adder"), &r);
     }
 }
+
+/// `h` = the largest value the signed digits (each in `(-2^(c-1), 2^(c-1)]`) of the windows
+/// below `windows` can make: the scalar's low `c windows` bits carry into the next window
+/// exactly when they exceed it. Summed window by window, independently of the generator's
+/// closed form.
+fn largest_digit_sum(c: usize, windows: usize) -> BigUint {
+    (0..windows).fold(BigUint::default(), |acc, i| {
+        acc + (BigUint::one() << (c * i + c - 1))
+    })
+}
+
+/// Scalars around every lane boundary of a K-adder core: the low bits at the carry threshold
+/// and one above it, all ones and zero below the boundary, with random high bits.
+fn lane_boundary_scalars(
+    cfg: &zkhdl_hdl::msm::MsmConfig,
+    curve: &Curve,
+    seed: u64,
+) -> Vec<BigUint> {
+    let r = curve.scalar_field().modulus().clone();
+    let (_, random) = random_msm(curve, 2 * cfg.adders, seed ^ 0x5ca1);
+    let mut out = vec![];
+    for j in 1..cfg.adders {
+        let shift = cfg.window * cfg.lane_windows() * j;
+        let h = largest_digit_sum(cfg.window, cfg.lane_windows() * j);
+        let high = (&random[j] >> shift) << shift;
+        for low in [
+            h.clone(),
+            &h + 1u32,
+            (BigUint::one() << shift) - 1u32,
+            BigUint::default(),
+        ] {
+            out.push((&high + &low) % &r);
+            out.push(low % &r);
+        }
+    }
+    out
+}
+
+fn multi_adder_config(curve: &Curve, adders: usize) -> zkhdl_hdl::msm::MsmConfig {
+    let mut cfg = config_for(curve, 4);
+    cfg.adders = adders;
+    cfg.validate().unwrap();
+    cfg
+}
+
+/// K = 2 and 3 adders (BN254, c = 4: lanes of 32 and 22 windows): scalars at and around the
+/// signed-digit carry into each lane, 0, 1, r - 1, identity points, P and -P, then random
+/// pairs as a second MSM back to back, under random input gaps and output backpressure.
+#[test]
+fn two_and_three_adders_match_arkworks_across_lane_boundaries() {
+    let curve = Curve::from_name("bn254").unwrap();
+    let seed = test_seed("msm adders");
+    let r1 = curve.scalar_field().modulus() - 1u32;
+    for adders in [2, 3] {
+        let cfg = multi_adder_config(&curve, adders);
+        let core = cfg.generate().unwrap();
+        let mut ks = lane_boundary_scalars(&cfg, &curve, seed);
+        let (pts, rand_ks) = random_msm(&curve, ks.len() + 24, seed);
+        ks.extend([BigUint::default(), BigUint::one(), r1.clone()]);
+        ks.extend(rand_ks[..21].iter().cloned());
+        let mut edge_pts = pts[..ks.len()].to_vec();
+        edge_pts[1] = Affine::Infinity;
+        edge_pts[3] = curve.neg(&edge_pts[2]);
+        let (pts2, ks2) = random_msm(&curve, 40, seed.wrapping_add(1));
+        let jobs = vec![(edge_pts, ks), (pts2, ks2)];
+        let drive = Drive {
+            in_idle: 0.2,
+            out_idle: 0.5,
+            seed,
+            watchdog: None,
+        };
+        let runs = simulate_batch(&core, &cfg, &curve, &jobs, &quiet(), &drive).unwrap();
+        for (i, r) in runs.iter().enumerate() {
+            assert_ok(&format!("seed {seed} adders {adders} job {i}"), r);
+            assert_eq!(r.adders, adders);
+        }
+    }
+}
+
+/// A lane that drops the signed-digit carry into its lowest window must be caught.
+#[test]
+fn a_lane_without_the_digit_carry_is_caught() {
+    let curve = Curve::from_name("bn254").unwrap();
+    let cfg = multi_adder_config(&curve, 2);
+    let mut core = cfg.generate().unwrap();
+    let shift = cfg.window * cfg.lane_windows();
+    let good = format!(".in_carry(in_scalar[{}:0] > {shift}'h", shift - 1);
+    assert!(core.verilog.contains(&good), "the mutation site moved");
+    core.verilog = core.verilog.replace(
+        &good,
+        &format!(".in_carry(1'b0 && in_scalar[{}:0] > {shift}'h", shift - 1),
+    );
+    let ks = lane_boundary_scalars(&cfg, &curve, 3);
+    let (pts, _) = random_msm(&curve, ks.len(), 3);
+    let r = simulate_core(&core, &cfg, &curve, &pts, &ks, &quiet(), &Drive::default()).unwrap();
+    assert!(
+        !r.matches_golden(),
+        "a lane without its carry must not match"
+    );
+}

@@ -1016,8 +1016,14 @@ wire [{sb1}:0] {stat_wires};\n",
         ));
         if j > 0 {
             unused.extend(
-                ["out_last", "out_window", "out_bucket", "state", "stat_cycles"]
-                    .map(|s| format!("lane{j}_{s}")),
+                [
+                    "out_last",
+                    "out_window",
+                    "out_bucket",
+                    "state",
+                    "stat_cycles",
+                ]
+                .map(|s| format!("lane{j}_{s}")),
             );
         }
     }
@@ -1029,10 +1035,7 @@ wire [{sb1}:0] {stat_wires};\n",
             let one = BigUint::from(1u32);
             let h = ((&one << shift) - &one) / ((&one << c) - &one) << (c - 1);
             (
-                format!(
-                    "{{{shift}'d0, in_scalar[{}:{shift}]}}",
-                    SCALAR_PORT - 1
-                ),
+                format!("{{{shift}'d0, in_scalar[{}:{shift}]}}", SCALAR_PORT - 1),
                 format!("in_scalar[{}:0] > {shift}'h{h:x}", shift - 1),
             )
         };
@@ -1297,6 +1300,48 @@ impl Core for MsmConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adders_split_the_windows_into_lanes() {
+        let pa = PointAddConfig::new("x", BigUint::from(7u32), 1);
+        let mut cfg = MsmConfig::new(pa, 255, 9); // 29 windows
+        cfg.adders = 2;
+        assert_eq!(cfg.lane_windows(), 15);
+        assert_eq!(cfg.windows(), 30);
+        let lane = cfg.lane_config();
+        assert_eq!((lane.adders, lane.windows()), (1, 15));
+        cfg.validate().unwrap();
+        cfg.adders = 3;
+        assert_eq!((cfg.lane_windows(), cfg.windows()), (10, 30));
+        // Accumulation falls as 1/K (within the rounding of W / K); aggregation per lane.
+        let one = cycle_estimate_parts_adders(4096, 255, 9, 127, 1);
+        let three = cycle_estimate_parts_adders(4096, 255, 9, 127, 3);
+        assert_eq!(one.0, 4096 * 29);
+        assert_eq!(three.0, 4096 * 10);
+        assert_eq!(one.2, three.2, "one Horner chain through all windows");
+    }
+
+    #[test]
+    fn rejects_adders_that_cannot_split() {
+        let pa = PointAddConfig::new("x", BigUint::from(7u32), 1);
+        let mut cfg = MsmConfig::new(pa, 255, 9);
+        for bad in [0, MAX_ADDERS + 1] {
+            cfg.adders = bad;
+            assert!(cfg.validate().is_err(), "{bad} adders");
+        }
+        cfg.adders = 2;
+        cfg.host_aggregation = true;
+        assert!(cfg.validate().is_err(), "host aggregation with 2 adders");
+        cfg.host_aggregation = false;
+        cfg.window = 16; // 16 windows: 8 lanes of 2
+        cfg.adders = 8;
+        cfg.validate().unwrap();
+        cfg.window = 13; // 20 windows: lanes of 3, the eighth would be empty
+        assert!(cfg.validate().is_err());
+        let c = best_window_for(1 << 20, 255, 127, 8);
+        cfg.window = c;
+        cfg.validate().unwrap();
+    }
 
     #[test]
     fn windows_cover_the_signed_digit_carry() {
