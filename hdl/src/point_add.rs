@@ -23,8 +23,8 @@
 //! of the full formula with Z2 = 1. Bucket aggregation and window combination add two
 //! projective sums and still need the projective core.
 //!
-//! Structure: 12 pipelined Montgomery multipliers (11 when mixed) ([`crate::modmul`], one per M; the schedule
-//! puts six products in each of two product layers) and the two-stage modular adders of
+//! Structure: 12 pipelined Montgomery multipliers ([`crate::modmul`], one per M; the schedule
+//! puts six products in each of two product layers; mixed: 11, five in the first layer) and the two-stage modular adders of
 //! [`crate::netlist::Netlist::mod_add_sub`] (shared with `modadd`); `3b * v` is a chain of modular doublings and additions. Every value carries the
 //! pipeline stage it is valid at and the netlist builder inserts the delay registers, so the
 //! schedule is correct by construction.
