@@ -106,6 +106,9 @@ pub enum GenCore {
     PointAdd {
         #[command(flatten)]
         curve: CurveArgs,
+        /// Mixed addition (Alg. 8): P2 affine (ports x2, y2, no z2), 11 multipliers.
+        #[arg(long)]
+        mixed: bool,
         /// Output folder for <top>.v and <top>.json.
         #[arg(long)]
         out: PathBuf,
@@ -211,6 +214,9 @@ pub enum SimCore {
     PointAdd {
         #[command(flatten)]
         curve: CurveArgs,
+        /// The mixed adder (Alg. 8): P1 projective, P2 affine and never the identity.
+        #[arg(long)]
+        mixed: bool,
         #[command(flatten)]
         sim: SimArgs,
     },

@@ -121,7 +121,12 @@ fn gen(core: GenCore) -> Outcome {
             out,
         ),
         GenCore::Modadd { field, out, top } => (CoreConfig::modadd(&field)?, top, out),
-        GenCore::PointAdd { curve, out, top } => (CoreConfig::point_add(&curve)?, top, out),
+        GenCore::PointAdd {
+            curve,
+            mixed,
+            out,
+            top,
+        } => (CoreConfig::point_add(&curve, mixed)?, top, out),
         GenCore::Msm {
             curve,
             msm,
@@ -146,7 +151,7 @@ fn sim(core: SimCore) -> Outcome {
     match core {
         SimCore::Modmul { field, opts, sim } => simulate::modmul(&field, &opts, &sim),
         SimCore::Modadd { field, sim } => simulate::modadd(&field, &sim),
-        SimCore::PointAdd { curve, sim } => simulate::point_add(&curve, &sim),
+        SimCore::PointAdd { curve, mixed, sim } => simulate::point_add(&curve, mixed, &sim),
         SimCore::Ntt {
             field,
             ntt,
@@ -211,7 +216,7 @@ fn synth(core: SynthCore) -> Outcome {
             target,
             flat,
         } => {
-            let core = CoreConfig::point_add(&curve)?.generate()?;
+            let core = CoreConfig::point_add(&curve, false)?.generate()?;
             return hierarchical(&core, &target, flat);
         }
         SynthCore::Msm {

@@ -146,10 +146,13 @@ impl CoreConfig {
         ))
     }
 
-    /// The point adder of --curve (bls12-381 by default).
-    pub fn point_add(curve: &CurveArgs) -> Result<Self, Failure> {
+    /// The point adder of --curve (bls12-381 by default); the mixed one (P2 affine) with
+    /// --mixed.
+    pub fn point_add(curve: &CurveArgs, mixed: bool) -> Result<Self, Failure> {
         let c = curve.curve(None)?;
-        Ok(CoreConfig::PointAdd(c, curve.adder(&c)?))
+        let mut adder = curve.adder(&c)?;
+        adder.mixed = mixed;
+        Ok(CoreConfig::PointAdd(c, adder))
     }
 
     /// The MSM core of --curve, its window chosen for `n` pairs unless --window says.
@@ -219,9 +222,14 @@ impl CoreConfig {
                 m.initiation_interval
             )),
             CoreConfig::PointAdd(curve, c) => Some(format!(
-                "{}: {} G1, {} tiles ({}), latency {}, one addition per cycle",
+                "{}: {} G1, {}{} tiles ({}), latency {}, one addition per cycle",
                 m.top,
                 curve.name(),
+                if c.mixed {
+                    "mixed (P2 affine), 11 multipliers, "
+                } else {
+                    ""
+                },
                 m.tiles,
                 c.tile.name(),
                 m.latency

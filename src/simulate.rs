@@ -168,10 +168,14 @@ pub fn modadd(field: &FieldArgs, sim: &SimArgs) -> Outcome {
 
 /// P + Q for each pair through the point adder, checked against arkworks and bit-exact
 /// against the formula's software model.
-pub fn point_add(curve: &CurveArgs, sim: &SimArgs) -> Outcome {
+///
+/// `mixed`: the mixed adder (P2 affine, 11 multipliers).
+pub fn point_add(curve: &CurveArgs, mixed: bool, sim: &SimArgs) -> Outcome {
     trace_needs_verilator(sim)?;
-    let (c, pairs, seed) = load_point_pairs(curve, &sim.vectors)?;
-    let cfg = curve.adder(&c)?;
+    let (c, pairs, seed) = load_point_pairs(curve, &sim.vectors, mixed)?;
+    let mut cfg = curve.adder(&c)?;
+    cfg.mixed = mixed;
+    let multipliers = zkhdl_hdl::point_add::plan(&cfg)?.multipliers;
     let mut opts = sim_options(sim, seed)?;
     let spin = spinner(sim, &mut opts, "point-add", pairs.len(), STREAM_BAR_FROM);
     let run = match sim.simulator {
@@ -187,9 +191,11 @@ pub fn point_add(curve: &CurveArgs, sim: &SimArgs) -> Outcome {
             "curve": c.name(),
             "tile": cfg.tile.name(),
             "karatsuba": cfg.karatsuba,
+            "mixed": cfg.mixed,
             "n": pairs.len(),
             "seed": seed,
             "results": run.results.iter().map(affine_json).collect::<Vec<_>>(),
+            "multipliers": multipliers,
             "tiles": run.tiles,
         });
         print_run_json(
@@ -202,8 +208,10 @@ pub fn point_add(curve: &CurveArgs, sim: &SimArgs) -> Outcome {
         );
     } else {
         println!(
-            "point-add {} G1, 12 multipliers, {} {} tiles in all, Karatsuba {}: {} pairs",
+            "point-add {} G1{}, {multipliers} multipliers, {} {} tiles in all, Karatsuba {}: {} \
+             pairs",
             c.name(),
+            if cfg.mixed { " mixed (P2 affine)" } else { "" },
             run.tiles,
             cfg.tile.name(),
             cfg.karatsuba,

@@ -6,7 +6,7 @@ use crate::options::{CurveArgs, FieldArgs, VectorArgs};
 use num_bigint::BigUint;
 use zkhdl_golden::rcb::Projective;
 use zkhdl_golden::vectors::{
-    point_add_pairs, random_msm, random_pairs, MsmFile, PairsFile, PointPairsFile,
+    mixed_add_pairs, point_add_pairs, random_msm, random_pairs, MsmFile, PairsFile, PointPairsFile,
 };
 use zkhdl_golden::{Affine, Curve, Field};
 
@@ -75,13 +75,29 @@ pub type PointPairs = (Curve, Vec<(Projective, Projective)>, Option<u64>);
 
 /// Point pairs (in the formula's projective form), their curve and seed, from --input or
 /// --random; the curve of --curve and of the file must agree.
-pub fn load_point_pairs(curve: &CurveArgs, v: &VectorArgs) -> Result<PointPairs, Failure> {
+///
+/// `mixed`: pairs for the mixed adder, whose P2 is affine: random vectors come from
+/// `mixed_add_pairs`, and a file whose P2 is the identity is refused.
+pub fn load_point_pairs(
+    curve: &CurveArgs,
+    v: &VectorArgs,
+    mixed: bool,
+) -> Result<PointPairs, Failure> {
     match (&v.input, v.random) {
         (Some(path), None) => {
             let file =
                 PointPairsFile::from_json(&read_file(path)?).map_err(|e| in_file(path, e))?;
             let c = curve.curve(Some(&file.curve))?;
             let (_, pairs) = file.parse().map_err(|e| in_file(path, e))?;
+            if mixed {
+                if let Some(i) = pairs.iter().position(|(_, q)| *q == Affine::Infinity) {
+                    return Err(Failure::input(format!(
+                        "{}: pairs[{i}][1] is the identity, but the mixed adder takes P2 affine \
+                         (the MSM drops identity points before the adder)",
+                        path.display()
+                    )));
+                }
+            }
             let proj = pairs
                 .iter()
                 .map(|(p, q)| (Projective::from_affine(p), Projective::from_affine(q)))
@@ -91,7 +107,12 @@ pub fn load_point_pairs(curve: &CurveArgs, v: &VectorArgs) -> Result<PointPairs,
         (None, Some(n)) => {
             let c = curve.curve(None)?;
             let seed = seed_or_fresh(v.seed);
-            Ok((c, point_add_pairs(&c, n, seed), Some(seed)))
+            let pairs = if mixed {
+                mixed_add_pairs(&c, n, seed)
+            } else {
+                point_add_pairs(&c, n, seed)
+            };
+            Ok((c, pairs, Some(seed)))
         }
         _ => Err(Failure::input(GIVE_VECTORS)),
     }

@@ -680,6 +680,98 @@ fn sim_point_add_random_and_file() {
     );
 }
 
+/// `gen point-add --mixed`: the manifest of the mixed adder (P2 affine) has no z2 port, 11
+/// multipliers and 11/12 of the projective adder's tiles; `sim point-add --mixed` adds its
+/// edge cases and random pairs in Verilator, and refuses a file whose P2 is the identity.
+#[test]
+fn gen_and_sim_point_add_mixed() {
+    let manifest = |extra: &[&str]| {
+        let d = tmp(&format!("pa-mixed{}", extra.join("")));
+        let mut args = vec!["gen", "point-add", "--curve", "bn254", "--out"];
+        args.push(d.to_str().unwrap());
+        args.extend(extra);
+        let o = zkhdl(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let m: Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("zk_point_add.json")).unwrap())
+                .unwrap();
+        (m, String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let (proj, _) = manifest(&[]);
+    let (mixed, line) = manifest(&["--mixed"]);
+    assert!(
+        line.contains("mixed") && line.contains("11 multipliers"),
+        "{line}"
+    );
+    let ports = |m: &Value| -> Vec<String> {
+        m["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(ports(&proj).contains(&"z2".to_string()));
+    assert!(!ports(&mixed).contains(&"z2".to_string()));
+    assert!(ports(&mixed).contains(&"y2".to_string()));
+    assert_eq!(mixed["config"]["mixed"], true);
+    assert!(proj["config"].get("mixed").is_none());
+    let arith = mixed["arithmetic"].as_str().unwrap();
+    assert!(
+        arith.contains("11 multipliers") && arith.contains("Alg. 8"),
+        "{arith}"
+    );
+    let (pt, mt) = (
+        proj["tiles"].as_u64().unwrap(),
+        mixed["tiles"].as_u64().unwrap(),
+    );
+    assert_eq!(mt * 12, pt * 11, "{mt} vs {pt}");
+    assert!(mixed["latency"].as_u64() <= proj["latency"].as_u64());
+
+    let o = zkhdl(&[
+        "sim",
+        "point-add",
+        "--curve",
+        "bn254",
+        "--mixed",
+        "--random",
+        "10",
+        "--seed",
+        "4",
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = stdout_json(&o);
+    assert_eq!(v["matches_golden"], true);
+    assert_eq!(v["mixed"], true);
+    assert_eq!(v["multipliers"], 11);
+    assert_eq!(v["tiles"].as_u64(), Some(mt));
+    assert_eq!(v["results"].as_array().unwrap().len(), 10);
+    assert_eq!(v["results"][1], "infinity", "(-P) + P");
+
+    let d = tmp("pa-mixed-file");
+    let g = "{\"x\": \"0x1\", \"y\": \"0x2\"}";
+    let f = write(
+        &d,
+        "pairs.json",
+        &format!("{{\"curve\": \"bn254\", \"pairs\": [[{g}, {g}], [{g}, \"infinity\"]]}}"),
+    );
+    assert_bad_input(
+        &["sim", "point-add", "--mixed", "--input", &f],
+        "pairs[1][1]",
+    );
+}
+
 /// The table of cores is what the command line accepts: every verb takes exactly the cores
 /// the table lists for it.
 #[test]

@@ -373,6 +373,59 @@ pub fn point_add_pairs(
     v
 }
 
+/// Pairs for the mixed point adder: P1 projective, P2 affine (Z = 1) and never the identity.
+/// First the edge cases (P + P, P + (-P), O + P, (0 : l : 0) + P, G + G, and doubling and
+/// negation with P1's Z != 1), then random pairs with P1 scaled by a random nonzero Z.
+pub fn mixed_add_pairs(
+    curve: &Curve,
+    n: usize,
+    seed: u64,
+) -> Vec<(crate::rcb::Projective, crate::rcb::Projective)> {
+    use crate::rcb::Projective;
+    let mut rng = rng_from_seed(seed);
+    let fq = curve.base_field();
+    let scale = |p: &Projective, z: &BigUint| Projective {
+        x: fq.mul(&p.x, z),
+        y: fq.mul(&p.y, z),
+        z: fq.mul(&p.z, z),
+    };
+    let nonzero = |rng: &mut ChaCha8Rng| loop {
+        let z = fq.random_element(rng);
+        if z != BigUint::default() {
+            return z;
+        }
+    };
+    let p = curve.random_point(&mut rng);
+    let (pp, np) = (
+        Projective::from_affine(&p),
+        Projective::from_affine(&curve.neg(&p)),
+    );
+    let g = Projective::from_affine(&curve.generator());
+    let (z1, l) = (nonzero(&mut rng), nonzero(&mut rng));
+    let scaled_o = Projective {
+        x: BigUint::default(),
+        y: l,
+        z: BigUint::default(),
+    };
+    let mut v = vec![
+        (pp.clone(), pp.clone()),
+        (np.clone(), pp.clone()),
+        (Projective::identity(), pp.clone()),
+        (scaled_o, pp.clone()),
+        (g.clone(), g),
+        (scale(&pp, &z1), pp.clone()),
+        (scale(&np, &z1), pp.clone()),
+    ];
+    v.truncate(n);
+    while v.len() < n {
+        let a = Projective::from_affine(&curve.random_point(&mut rng));
+        let b = Projective::from_affine(&curve.random_point(&mut rng));
+        let za = nonzero(&mut rng);
+        v.push((scale(&a, &za), b));
+    }
+    v
+}
+
 /// `n` random MSM pairs: points of the prime-order subgroup, then scalars below r, all from
 /// one seeded RNG (so `golden msm` and `sim msm` with the same seed see the same vectors).
 pub fn random_msm(curve: &Curve, n: usize, seed: u64) -> (Vec<Affine>, Vec<BigUint>) {

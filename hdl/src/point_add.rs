@@ -13,8 +13,18 @@
 //! MSM pipeline push any pair through without looking at it. The result is exactly the
 //! projective triple of the software model `zkhdl_golden::rcb::add`, step for step.
 //!
+//! Mixed variant (`mixed: true`, top ports x1, y1, z1, x2, y2, no z2): P1 projective plus P2
+//! affine, the complete formula with Z2 = 1 substituted (Algorithm 8 of the same paper,
+//! 11 M + 2 m3b + 13 a): Z1 Z2 is Z1, `(Y1 + Z1)(Y2 + Z2) - Y1 Y2 - Z1 Z2` is `Y2 Z1 + Y1` and
+//! `(X1 + Z1)(X2 + Z2) - X1 X2 - Z1 Z2` is `X2 Z1 + X1`, so one multiplier and six modular
+//! additions go. P1 may be the identity (any (0 : l : 0)); P2 must not be: an affine P2
+//! cannot express it, and the MSM drops identity inputs before they reach an adder. The
+//! result is the projective triple of `zkhdl_golden::rcb::add_mixed`, which equals the triple
+//! of the full formula with Z2 = 1. Bucket aggregation and window combination add two
+//! projective sums and still need the projective core.
+//!
 //! Structure: 12 pipelined Montgomery multipliers ([`crate::modmul`], one per M; the schedule
-//! puts six products in each of two product layers) and the two-stage modular adders of
+//! puts six products in each of two product layers; mixed: 11, five in the first layer) and the two-stage modular adders of
 //! [`crate::netlist::Netlist::mod_add_sub`] (shared with `modadd`); `3b * v` is a chain of modular doublings and additions. Every value carries the
 //! pipeline stage it is valid at and the netlist builder inserts the delay registers, so the
 //! schedule is correct by construction.
@@ -49,6 +59,10 @@ pub struct PointAddConfig {
     /// modular adds and the multipliers (0: unbounded).
     #[serde(default = "crate::netlist::default_max_add_bits")]
     pub max_add_bits: usize,
+    /// P2 affine (ports x2, y2; no z2): the mixed formula, 11 multipliers instead of 12.
+    /// Absent from the JSON when false, so projective configurations read and write as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mixed: bool,
 }
 
 impl PointAddConfig {
@@ -61,6 +75,24 @@ impl PointAddConfig {
             tile: TileShape::T26x17,
             karatsuba: 3,
             max_add_bits: crate::netlist::DEFAULT_MAX_ADD_BITS,
+            mixed: false,
+        }
+    }
+
+    /// The mixed adder (P2 affine) of the same curve.
+    pub fn new_mixed(curve: &str, modulus: BigUint, b: u64) -> Self {
+        PointAddConfig {
+            mixed: true,
+            ..Self::new(curve, modulus, b)
+        }
+    }
+
+    /// The input ports that carry coordinates, in order.
+    pub fn input_names(&self) -> &'static [&'static str] {
+        if self.mixed {
+            &["x1", "y1", "z1", "x2", "y2"]
+        } else {
+            &["x1", "y1", "z1", "x2", "y2", "z2"]
         }
     }
 
@@ -108,6 +140,8 @@ pub struct PointAddPlan {
     pub multipliers: usize,
     pub modular_adds: usize,
     pub mul_plan: modmul::Plan,
+    /// P2 affine: the top has no z2 port.
+    pub mixed: bool,
 }
 
 /// Schedules field operations on the netlist: products go to multiplier instances, additions
@@ -164,7 +198,8 @@ impl Schedule {
     }
 }
 
-/// Builds the datapath of Algorithm 7. Stage 0 is the input ports, stage 1 their registers.
+/// Builds the datapath of Algorithm 7 (Algorithm 8 when mixed). Stage 0 is the input ports,
+/// stage 1 their registers.
 pub fn plan(cfg: &PointAddConfig) -> Result<PointAddPlan, HdlError> {
     cfg.validate()?;
     let mcfg = cfg.modmul();
@@ -185,45 +220,17 @@ pub fn plan(cfg: &PointAddConfig) -> Result<PointAddPlan, HdlError> {
         input(&mut s, "y1"),
         input(&mut s, "z1"),
     );
-    let (x2, y2, z2) = (
-        input(&mut s, "x2"),
-        input(&mut s, "y2"),
-        input(&mut s, "z2"),
-    );
-    // The order of Algorithm 7; the comments name its variables.
-    let t0 = s.mul(&x1, &x2);
-    let t1 = s.mul(&y1, &y2);
-    let t2 = s.mul(&z1, &z2);
-    let t3 = s.add(&x1, &y1);
-    let t4 = s.add(&x2, &y2);
-    let t3 = s.mul(&t3, &t4);
-    let t4 = s.add(&t0, &t1);
-    let t3 = s.sub(&t3, &t4); // t3 = X1 Y2 + X2 Y1
-    let t4 = s.add(&y1, &z1);
-    let x3 = s.add(&y2, &z2);
-    let t4 = s.mul(&t4, &x3);
-    let x3 = s.add(&t1, &t2);
-    let t4 = s.sub(&t4, &x3); // t4 = Y1 Z2 + Y2 Z1
-    let x3 = s.add(&x1, &z1);
-    let y3 = s.add(&x2, &z2);
-    let x3 = s.mul(&x3, &y3);
-    let y3 = s.add(&t0, &t2);
-    let y3 = s.sub(&x3, &y3); // y3 = X1 Z2 + X2 Z1
-    let x3 = s.add(&t0, &t0);
-    let t0 = s.add(&x3, &t0); // t0 = 3 X1 X2
-    let t2 = s.mul_small(&t2, 3 * cfg.b);
-    let z3 = s.add(&t1, &t2);
-    let t1 = s.sub(&t1, &t2);
-    let y3 = s.mul_small(&y3, 3 * cfg.b);
-    let x3 = s.mul(&t4, &y3);
-    let t2 = s.mul(&t3, &t1);
-    let x3 = s.sub(&t2, &x3);
-    let y3 = s.mul(&y3, &t0);
-    let t1 = s.mul(&t1, &z3);
-    let y3 = s.add(&t1, &y3);
-    let t0 = s.mul(&t0, &t3);
-    let z3 = s.mul(&z3, &t4);
-    let z3 = s.add(&z3, &t0);
+    let (x3, y3, z3) = if cfg.mixed {
+        let (x2, y2) = (input(&mut s, "x2"), input(&mut s, "y2"));
+        mixed(&mut s, cfg.b, [x1, y1, z1], [x2, y2])
+    } else {
+        let (x2, y2, z2) = (
+            input(&mut s, "x2"),
+            input(&mut s, "y2"),
+            input(&mut s, "z2"),
+        );
+        projective(&mut s, cfg.b, [x1, y1, z1], [x2, y2, z2])
+    };
     let latency = x3.stage.max(y3.stage).max(z3.stage);
     let (x3, y3, z3) = (
         s.nl.at(&x3, latency),
@@ -240,7 +247,7 @@ pub fn plan(cfg: &PointAddConfig) -> Result<PointAddPlan, HdlError> {
         }
     }
     if w > k {
-        for n in ["x1", "y1", "z1", "x2", "y2", "z2"] {
+        for n in cfg.input_names() {
             s.nl.unused(n, w - 1, k);
         }
     }
@@ -268,7 +275,84 @@ pub fn plan(cfg: &PointAddConfig) -> Result<PointAddPlan, HdlError> {
         multipliers: s.muls.len(),
         modular_adds: s.adds,
         mul_plan,
+        mixed: cfg.mixed,
     })
+}
+
+/// Algorithm 7: P1 + P2, both projective; returns (X3, Y3, Z3).
+fn projective(s: &mut Schedule, b: u64, p1: [Sig; 3], p2: [Sig; 3]) -> (Sig, Sig, Sig) {
+    let [x1, y1, z1] = p1;
+    let [x2, y2, z2] = p2;
+    // The order of Algorithm 7; the comments name its variables.
+    let t0 = s.mul(&x1, &x2);
+    let t1 = s.mul(&y1, &y2);
+    let t2 = s.mul(&z1, &z2);
+    let t3 = s.add(&x1, &y1);
+    let t4 = s.add(&x2, &y2);
+    let t3 = s.mul(&t3, &t4);
+    let t4 = s.add(&t0, &t1);
+    let t3 = s.sub(&t3, &t4); // t3 = X1 Y2 + X2 Y1
+    let t4 = s.add(&y1, &z1);
+    let x3 = s.add(&y2, &z2);
+    let t4 = s.mul(&t4, &x3);
+    let x3 = s.add(&t1, &t2);
+    let t4 = s.sub(&t4, &x3); // t4 = Y1 Z2 + Y2 Z1
+    let x3 = s.add(&x1, &z1);
+    let y3 = s.add(&x2, &z2);
+    let x3 = s.mul(&x3, &y3);
+    let y3 = s.add(&t0, &t2);
+    let y3 = s.sub(&x3, &y3); // y3 = X1 Z2 + X2 Z1
+    let x3 = s.add(&t0, &t0);
+    let t0 = s.add(&x3, &t0); // t0 = 3 X1 X2
+    let t2 = s.mul_small(&t2, 3 * b);
+    let z3 = s.add(&t1, &t2);
+    let t1 = s.sub(&t1, &t2);
+    let y3 = s.mul_small(&y3, 3 * b);
+    let x3 = s.mul(&t4, &y3);
+    let t2 = s.mul(&t3, &t1);
+    let x3 = s.sub(&t2, &x3);
+    let y3 = s.mul(&y3, &t0);
+    let t1 = s.mul(&t1, &z3);
+    let y3 = s.add(&t1, &y3);
+    let t0 = s.mul(&t0, &t3);
+    let z3 = s.mul(&z3, &t4);
+    let z3 = s.add(&z3, &t0);
+    (x3, y3, z3)
+}
+
+/// Algorithm 7 with Z2 = 1 (the paper's Algorithm 8): P1 projective plus P2 = (x2, y2)
+/// affine. Where Algorithm 7 multiplies by Z2 the value passes through, which removes the
+/// product Z1 Z2 and turns the two sums of products with Z2 into one product and one add.
+fn mixed(s: &mut Schedule, b: u64, p1: [Sig; 3], p2: [Sig; 2]) -> (Sig, Sig, Sig) {
+    let [x1, y1, z1] = p1;
+    let [x2, y2] = p2;
+    let t0 = s.mul(&x1, &x2);
+    let t1 = s.mul(&y1, &y2);
+    let t3 = s.add(&x1, &y1);
+    let t4 = s.add(&x2, &y2);
+    let t3 = s.mul(&t3, &t4);
+    let t4 = s.add(&t0, &t1);
+    let t3 = s.sub(&t3, &t4); // t3 = X1 y2 + x2 Y1
+    let t4 = s.mul(&y2, &z1);
+    let t4 = s.add(&t4, &y1); // t4 = Y1 + y2 Z1
+    let y3 = s.mul(&x2, &z1);
+    let y3 = s.add(&y3, &x1); // y3 = X1 + x2 Z1
+    let x3 = s.add(&t0, &t0);
+    let t0 = s.add(&x3, &t0); // t0 = 3 X1 x2
+    let t2 = s.mul_small(&z1, 3 * b); // 3b Z1: Z1 Z2 without a product
+    let z3 = s.add(&t1, &t2);
+    let t1 = s.sub(&t1, &t2);
+    let y3 = s.mul_small(&y3, 3 * b);
+    let x3 = s.mul(&t4, &y3);
+    let t2 = s.mul(&t3, &t1);
+    let x3 = s.sub(&t2, &x3);
+    let y3 = s.mul(&y3, &t0);
+    let t1 = s.mul(&t1, &z3);
+    let y3 = s.add(&t1, &y3);
+    let t0 = s.mul(&t0, &t3);
+    let z3 = s.mul(&z3, &t4);
+    let z3 = s.add(&z3, &t0);
+    (x3, y3, z3)
 }
 
 /// The rust-hdl block: ports, the multipliers as child blocks, the schedule as its body.
@@ -339,17 +423,91 @@ impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
     }
 }
 
-pub(crate) fn ports(w: usize) -> Vec<PortSpec> {
+/// The mixed adder's rust-hdl block: [`PointAdd`] without the z2 port.
+#[derive(LogicBlock)]
+pub struct MixedPointAdd<const W: usize, const TA: usize, const TB: usize, const TP: usize> {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub in_valid: Signal<In, Bit>,
+    pub x1: Signal<In, Bits<W>>,
+    pub y1: Signal<In, Bits<W>>,
+    pub z1: Signal<In, Bits<W>>,
+    pub x2: Signal<In, Bits<W>>,
+    pub y2: Signal<In, Bits<W>>,
+    pub out_valid: Signal<Out, Bit>,
+    pub x3: Signal<Out, Bits<W>>,
+    pub y3: Signal<Out, Bits<W>>,
+    pub z3: Signal<Out, Bits<W>>,
+    muls: Vec<ModMul<W, TA, TB, TP>>,
+    body: Body,
+}
+
+impl<const W: usize, const TA: usize, const TB: usize, const TP: usize>
+    MixedPointAdd<W, TA, TB, TP>
+{
+    pub(crate) fn new(plan: &PointAddPlan) -> Self {
+        MixedPointAdd {
+            clock: Default::default(),
+            reset: Default::default(),
+            in_valid: Default::default(),
+            x1: Default::default(),
+            y1: Default::default(),
+            z1: Default::default(),
+            x2: Default::default(),
+            y2: Default::default(),
+            out_valid: Default::default(),
+            x3: Default::default(),
+            y3: Default::default(),
+            z3: Default::default(),
+            muls: (0..plan.multipliers)
+                .map(|_| ModMul::new(&plan.mul_plan))
+                .collect(),
+            body: Body(plan.body.clone()),
+        }
+    }
+}
+
+impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
+    for MixedPointAdd<W, TA, TB, TP>
+{
+    fn update(&mut self) {}
+
+    fn connect(&mut self) {
+        self.out_valid.connect();
+        self.x3.connect();
+        self.y3.connect();
+        self.z3.connect();
+        for m in &mut self.muls {
+            m.clock.connect();
+            m.reset.connect();
+            m.in_valid.connect();
+            m.a.connect();
+            m.b.connect();
+        }
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(self.body.0.clone())
+    }
+}
+
+pub(crate) fn ports(w: usize, mixed: bool) -> Vec<PortSpec> {
     let c = |n: &str, d: &str| PortSpec::input(n, w, d);
+    let mut inputs = vec![
+        c("x1", "P1 X (Montgomery domain, < p)"),
+        c("y1", "P1 Y"),
+        c("z1", "P1 Z (0 with y1 != 0: the identity)"),
+    ];
+    if mixed {
+        inputs.extend([
+            c("x2", "P2 affine x (never the identity)"),
+            c("y2", "P2 affine y"),
+        ]);
+    } else {
+        inputs.extend([c("x2", "P2 X"), c("y2", "P2 Y"), c("z2", "P2 Z")]);
+    }
     stream_ports(
-        vec![
-            c("x1", "P1 X (Montgomery domain, < p)"),
-            c("y1", "P1 Y"),
-            c("z1", "P1 Z (0 with y1 != 0: the identity)"),
-            c("x2", "P2 X"),
-            c("y2", "P2 Y"),
-            c("z2", "P2 Z"),
-        ],
+        inputs,
         "P1 and P2 are",
         vec![
             PortSpec::output("x3", w, "(P1 + P2) X (Montgomery domain, in [0, p))"),
@@ -371,7 +529,7 @@ impl Core for PointAddConfig {
     }
 
     fn ports(&self) -> Result<Vec<PortSpec>, HdlError> {
-        Ok(ports(self.width()?))
+        Ok(ports(self.width()?, self.mixed))
     }
 
     fn timing(&self) -> Result<Timing, HdlError> {
@@ -381,12 +539,21 @@ impl Core for PointAddConfig {
     fn contract(&self) -> Result<Contract, HdlError> {
         let plan = plan(self)?;
         let tiles = plan.multipliers * plan.mul_plan.tiles;
+        let (what, alg, p2) = if self.mixed {
+            (
+                "mixed",
+                8,
+                " with P2 = (x2, y2) affine and never the identity",
+            )
+        } else {
+            ("projective", 7, "")
+        };
         Ok(Contract {
             arithmetic: format!(
-                "complete projective addition on y^2 = x^3 + {b} over F_p (Renes-Costello-Batina \
-                 Alg. 7, a = 0): (x3 : y3 : z3) = P1 + P2, coordinates Montgomery residues \
-                 v * 2^{k} mod p in [0, p); p = {p:#x}; {m} multipliers ({tiles} tiles), {a} \
-                 modular additions",
+                "complete {what} addition on y^2 = x^3 + {b} over F_p (Renes-Costello-Batina \
+                 Alg. {alg}, a = 0): (x3 : y3 : z3) = P1 + P2{p2}, coordinates Montgomery \
+                 residues v * 2^{k} mod p in [0, p); p = {p:#x}; {m} multipliers ({tiles} \
+                 tiles), {a} modular additions",
                 b = self.b,
                 k = self.r_bits(),
                 p = self.modulus,
@@ -406,7 +573,11 @@ impl Core for PointAddConfig {
             fn emit<const W: usize, const TA: usize, const TB: usize, const TP: usize>(
                 &self,
             ) -> Result<String, HdlError> {
-                emit_core(&mut PointAdd::<W, TA, TB, TP>::new(self.0), self.1)
+                if self.0.mixed {
+                    emit_core(&mut MixedPointAdd::<W, TA, TB, TP>::new(self.0), self.1)
+                } else {
+                    emit_core(&mut PointAdd::<W, TA, TB, TP>::new(self.0), self.1)
+                }
             }
         }
         dispatch(self.width()?, self.tile, &Emit(&plan, &self.top))
@@ -458,6 +629,47 @@ mod tests {
             flat.latency
         );
         assert!(flat.latency < plan.latency);
+    }
+
+    #[test]
+    fn mixed_has_eleven_multipliers_and_no_z2() {
+        let proj = bls12_381();
+        let mut cfg = proj.clone();
+        cfg.mixed = true;
+        let (pp, mp) = (plan(&proj).unwrap(), plan(&cfg).unwrap());
+        assert_eq!(mp.multipliers, 11);
+        assert_eq!(mp.modular_adds, 13 + 2 * 4, "13 a plus two 12 v chains");
+        assert!(mp.latency <= pp.latency, "{} > {}", mp.latency, pp.latency);
+        let names: Vec<String> = Core::ports(&cfg)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert!(names.contains(&"y2".to_string()) && !names.contains(&"z2".to_string()));
+        let (pt, mt) = (
+            Core::contract(&proj).unwrap().tiles,
+            Core::contract(&cfg).unwrap().tiles,
+        );
+        assert_eq!(pt / 12, mt / 11);
+        assert!(mt < pt);
+        // The Verilog top has exactly the manifest's ports (checked by generate).
+        let core = cfg.generate().unwrap();
+        assert!(!core.verilog.contains("z2"));
+        assert!(core.manifest.arithmetic.contains("11 multipliers"));
+    }
+
+    #[test]
+    fn mixed_is_absent_from_projective_json_and_defaults_to_false() {
+        let cfg = bls12_381();
+        let json = serde_json::to_value(&cfg).unwrap();
+        assert!(json.get("mixed").is_none());
+        let back: PointAddConfig = serde_json::from_value(json).unwrap();
+        assert!(!back.mixed);
+        let mut m = cfg.clone();
+        m.mixed = true;
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["mixed"], true);
+        assert_eq!(serde_json::from_value::<PointAddConfig>(json).unwrap(), m);
     }
 
     #[test]

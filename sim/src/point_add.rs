@@ -2,6 +2,10 @@
 //! the core and converted back. Each result is checked twice: bit-exact against the software
 //! model of the same formula (`zkhdl_golden::rcb`, so a wrong stage shows as a wrong
 //! coordinate), and as a point against arkworks' own addition of the affine inputs.
+//!
+//! The mixed core (`cfg.mixed`) takes the same pairs with P2 affine: its Z must be 1 (which
+//! also rules out the identity, whose Z is 0); x2 and y2 go to the core, z2 nowhere, and the
+//! bit-exact model is `rcb::add_mixed`.
 
 use crate::driver::{compare, Stream};
 use crate::harness::{BuildReport, SimError};
@@ -40,6 +44,36 @@ impl PointAddRun {
 pub fn config_for(curve: &Curve) -> PointAddConfig {
     let b = curve.b().to_u64_digits().first().copied().unwrap_or(0);
     PointAddConfig::new(curve.name(), curve.base_field().modulus().clone(), b)
+}
+
+/// The mixed adder (P2 affine) for `curve`.
+pub fn mixed_config_for(curve: &Curve) -> PointAddConfig {
+    let b = curve.b().to_u64_digits().first().copied().unwrap_or(0);
+    PointAddConfig::new_mixed(curve.name(), curve.base_field().modulus().clone(), b)
+}
+
+/// The formula's projective triple for one pair, as the core of `cfg` computes it.
+fn model(cfg: &PointAddConfig, curve: &Curve, p: &Projective, q: &Projective) -> Projective {
+    if cfg.mixed {
+        rcb::add_mixed(curve, p, &q.x, &q.y)
+    } else {
+        rcb::add(curve, p, q)
+    }
+}
+
+/// The mixed core reads P2 as (x, y): every P2 must have Z = 1 (so none is the identity).
+fn check_pairs(cfg: &PointAddConfig, pairs: &[(Projective, Projective)]) -> Result<(), SimError> {
+    if !cfg.mixed {
+        return Ok(());
+    }
+    let one = BigUint::from(1u32);
+    match pairs.iter().position(|(_, q)| q.z != one) {
+        Some(i) => Err(SimError::Config(format!(
+            "pair {i}: the mixed adder takes P2 affine (Z = 1, never the identity), got {}",
+            projective_text(&pairs[i].1)
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn affine_text(p: &Affine) -> String {
@@ -89,8 +123,9 @@ fn generate(cfg: &PointAddConfig) -> Result<GeneratedCore, SimError> {
     cfg.generate().map_err(|e| SimError::Config(e.to_string()))
 }
 
-/// The mapping: both points' coordinates in the Montgomery domain; the expected result is the
-/// formula's projective triple (the software model), in the Montgomery domain.
+/// The mapping: both points' coordinates in the Montgomery domain (P2's Z left out when
+/// mixed); the expected result is the formula's projective triple (the software model), in
+/// the Montgomery domain.
 fn stream_of(
     core: &GeneratedCore,
     cfg: &PointAddConfig,
@@ -100,28 +135,24 @@ fn stream_of(
     let fq = curve.base_field();
     let k = cfg.r_bits();
     let mont = |v: &BigUint| fq.to_montgomery(v, k);
+    let inputs = cfg.input_names();
     let items = pairs
         .iter()
         .map(|(p, q)| {
-            [&p.x, &p.y, &p.z, &q.x, &q.y, &q.z]
-                .into_iter()
-                .map(mont)
+            [&p.x, &p.y, &p.z, &q.x, &q.y, &q.z][..inputs.len()]
+                .iter()
+                .map(|v| mont(v))
                 .collect()
         })
         .collect();
     let expected = pairs
         .iter()
         .map(|(p, q)| {
-            let r = rcb::add(curve, p, q);
+            let r = model(cfg, curve, p, q);
             [&r.x, &r.y, &r.z].into_iter().map(mont).collect()
         })
         .collect();
-    let s = fixed_latency_stream(
-        core,
-        &["x1", "y1", "z1", "x2", "y2", "z2"],
-        items,
-        &["x3", "y3", "z3"],
-    );
+    let s = fixed_latency_stream(core, inputs, items, &["x3", "y3", "z3"]);
     (s, expected)
 }
 
@@ -137,6 +168,7 @@ pub fn simulate_on(
 ) -> Result<PointAddRun, SimError> {
     let fq = curve.base_field();
     let k = cfg.r_bits();
+    check_pairs(cfg, pairs)?;
     let (s, expected_rows) = stream_of(core, cfg, curve, pairs);
     let (out, build) = run_stream(core, &s, opts, backend)?;
     let checked = compare(&expected_rows, &out);
@@ -174,7 +206,7 @@ pub fn simulate_on(
                 expected: format!(
                     "{} = {}",
                     affine_text(&expected),
-                    projective_text(&rcb::add(curve, p, q))
+                    projective_text(&model(cfg, curve, p, q))
                 ),
                 got: format!("{}{what}", projective_text(&got)),
                 cycle: *cycle,

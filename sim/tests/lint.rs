@@ -173,6 +173,8 @@ fn point_add_lints_clean() {
     for name in CURVES {
         let cfg = zkhdl_sim::point_add::config_for(&Curve::from_name(name).unwrap());
         check(&cfg, &format!("point-add {name}"), &mut problems);
+        let cfg = zkhdl_sim::point_add::mixed_config_for(&Curve::from_name(name).unwrap());
+        check(&cfg, &format!("point-add --mixed {name}"), &mut problems);
     }
     // Other multipliers: schoolbook 18x18 tiles.
     let mut cfg = zkhdl_sim::point_add::config_for(&Curve::from_name("bn254").unwrap());
