@@ -144,6 +144,13 @@ impl MsmConfig {
     pub fn validate(&self) -> Result<(), HdlError> {
         let bad = |m: String| Err(HdlError::Unsupported(m));
         self.adder.validate()?;
+        if self.adder.mixed {
+            return bad(
+                "the MSM core takes the projective point adder: its aggregation and window \
+                 combination add two projective points, which the mixed adder cannot"
+                    .into(),
+            );
+        }
         if !(2..=MAX_WINDOW).contains(&self.window) {
             return bad(format!(
                 "window width {} is outside 2..={MAX_WINDOW}",
@@ -1319,6 +1326,14 @@ mod tests {
         assert_eq!(one.0, 4096 * 29);
         assert_eq!(three.0, 4096 * 10);
         assert_eq!(one.2, three.2, "one Horner chain through all windows");
+    }
+
+    #[test]
+    fn rejects_the_mixed_adder() {
+        let mut pa = PointAddConfig::new("x", BigUint::from(7u32), 1);
+        pa.mixed = true;
+        let err = MsmConfig::new(pa, 255, 9).validate().unwrap_err();
+        assert!(err.to_string().contains("projective"), "{err}");
     }
 
     #[test]
