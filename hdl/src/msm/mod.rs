@@ -469,7 +469,6 @@ wire unused_high_bits = |{{{}}};\n",
     v.push_str(&format!(
         "// MSM controller: c = {c}, {nw} windows x {m} buckets, parking FIFO {f}, adder latency {l}.\n\
 localparam S_CLEAR = 3'd0, S_ACCUM = 3'd1, S_DRAIN = 3'd2, S_AGG = 3'd3, S_COMB = 3'd4, S_OUT = 3'd5, S_DUMP = 3'd6{s_wait};\n\
-localparam LANE = 1'b{lane_bit};\n\
 localparam HOST = 1'b{host};\n\
 reg [2:0] phase = S_CLEAR;\n\
 wire clearing = !reset && phase == S_CLEAR;\n\
@@ -703,7 +702,7 @@ always @(posedge clock) begin\n\
             end\n\
         end\n\
         S_AGG: begin\n\
-            if (aggregation_done) phase <= LANE ? S_WAIT : S_COMB;\n\
+            if (aggregation_done) phase <= {after_aggregation};\n\
         end\n\
 {wait_state}
         S_COMB: begin\n\
@@ -787,7 +786,7 @@ end\n",
         y2 = pad(&format!("operand_b_point_s1 ? point_y_s1 : operand_b_occupied_s1 ? operand_b_s1[{}:{k}] : {oh}", 2 * k - 1)),
         z2 = pad(&format!("operand_b_point_s1 ? {oh} : operand_b_occupied_s1 ? operand_b_s1[{}:{}] : {k}'d0", kk - 1, 2 * k)),
         host = u8::from(cfg.host_aggregation),
-        lane_bit = u8::from(lane),
+        after_aggregation = if lane { "S_WAIT" } else { "S_COMB" },
         s_wait = if lane { ", S_WAIT = 3'd7" } else { "" },
         horner_wires = if lane {
             "wire horner_take = !reset && phase == S_WAIT && horner_valid;\n\
@@ -1041,9 +1040,13 @@ wire [{sb1}:0] {stat_wires};\n",
         } else {
             let one = BigUint::from(1u32);
             let h = ((&one << shift) - &one) / ((&one << c) - &one) << (c - 1);
+            v.push_str(&format!(
+                "wire lane{j}_carry = {};\n",
+                greater_than("in_scalar", shift, &h, cfg.adder.max_add_bits)
+            ));
             (
                 format!("{{{shift}'d0, in_scalar[{}:{shift}]}}", SCALAR_PORT - 1),
-                format!("in_scalar[{}:0] > {shift}'h{h:x}", shift - 1),
+                format!("lane{j}_carry"),
             )
         };
         let top_lane = j + 1 == n;
@@ -1144,6 +1147,28 @@ wire unused_lane_outputs = |{{{}}};\n",
         unused.join(", "),
     ));
     block_module(&cfg.top, &ports(w), &[], &v)
+}
+
+/// `x[width-1:0] > h` for a constant `h`, compared in chunks of at most `chunk` bits (0: one
+/// compare) so that no carry chain is longer than the carry bound: from the top chunk down,
+/// greater, or equal and the rest greater.
+fn greater_than(x: &str, width: usize, h: &BigUint, chunk: usize) -> String {
+    let chunk = if chunk == 0 { width } else { chunk };
+    let mut expr = String::new();
+    let mut lo = 0;
+    while lo < width {
+        let w = chunk.min(width - lo);
+        let part = (h >> lo) % (BigUint::from(1u32) << w);
+        let bits = format!("{x}[{}:{lo}]", lo + w - 1);
+        let lit = format!("{w}'h{part:x}");
+        expr = if lo == 0 {
+            format!("({bits} > {lit})")
+        } else {
+            format!("({bits} > {lit} || ({bits} == {lit} && {expr}))")
+        };
+        lo += w;
+    }
+    expr
 }
 
 /// The port list, in manifest order.
