@@ -187,14 +187,17 @@ fn point_add_lints_clean() {
 #[test]
 fn msm_lints_clean() {
     let mut problems = vec![];
-    for (curve, window, host) in [
-        ("bls12-381", 8, false),
-        ("bls12-381", 4, true),
-        ("bn254", 8, false),
+    for (curve, window, host, adders) in [
+        ("bls12-381", 8, false, 1),
+        ("bls12-381", 4, true, 1),
+        ("bn254", 8, false, 1),
+        ("bls12-381", 9, false, 2),
+        ("bn254", 4, false, 3),
     ] {
         let mut cfg = zkhdl_sim::msm::config_for(&Curve::from_name(curve).unwrap(), window);
         cfg.host_aggregation = host;
-        let what = format!("msm {curve} c={window} host_aggregation={host}");
+        cfg.adders = adders;
+        let what = format!("msm {curve} c={window} host_aggregation={host} adders={adders}");
         check(&cfg, &what, &mut problems);
     }
     assert_clean(problems);
