@@ -797,6 +797,7 @@ fn sequencer_matches_its_model() {
         window: 3,
         windows: 5,
         top: "small_sequencer".into(),
+        chained: false,
     };
     check_sequencer(&small.generate().unwrap(), &small, seed, 9).unwrap();
     let (_, blocks) = bls_blocks();
@@ -811,6 +812,7 @@ fn sequencer_mutant_is_caught() {
         window: 3,
         windows: 5,
         top: "small_sequencer".into(),
+        chained: false,
     };
     // The window sum's step no longer waits for S_w to leave the adder.
     let bad = mutate(
