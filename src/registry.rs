@@ -235,12 +235,13 @@ impl CoreConfig {
                 m.latency
             )),
             CoreConfig::Msm(curve, c) => Some(format!(
-                "{}: {} G1, c = {}, {} windows x {} buckets, adder latency {}, {} tiles",
+                "{}: {} G1, c = {}, {} windows x {} buckets, {} adder(s) of latency {}, {} tiles",
                 m.top,
                 curve.name(),
                 c.window,
                 c.windows(),
                 c.buckets(),
+                c.adders,
                 m.latency,
                 m.tiles
             )),

@@ -207,7 +207,13 @@ fn swap_adder(
     form: fn(&str, usize, usize) -> String,
 ) -> Result<String, HdlError> {
     let latency = point_add::plan(&cfg.adder)?.latency;
-    let name = format!("{}$adder", cfg.top);
+    // With several adders the adder sits in the lane module, which every lane instantiates.
+    let owner = if cfg.adders > 1 {
+        cfg.lane_config().top
+    } else {
+        cfg.top.clone()
+    };
+    let name = format!("{owner}$adder");
     replace_adder(verilog, &name, &form(&name, cfg.adder.width()?, latency))
 }
 
