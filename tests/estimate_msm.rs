@@ -187,3 +187,66 @@ fn bad_input() {
         "--fmax",
     );
 }
+
+/// `--adders K`: K lanes of ceil(W / K) windows. Accumulation falls to N x ceil(W / K) plus
+/// waits; K bucket memories of one lane's windows (recomputed here); the DSPs are K adders'
+/// and decide `fits` together with the buckets.
+#[test]
+fn adders_divide_the_windows() {
+    let base = [
+        "--curve",
+        "bls12-381",
+        "--n",
+        "16777216",
+        "--part",
+        "u250",
+        "--window",
+        "13",
+    ];
+    let one = estimate(&base);
+    let mut args = base.to_vec();
+    args.extend(["--adders", "2"]);
+    let two = estimate(&args);
+    let w = windows_381(13); // 20
+    assert_eq!(u(&two, "adders"), 2);
+    assert_eq!(u(&two, "windows"), w.div_ceil(2) * 2);
+    let acc = |v: &Value| v["phases"]["accumulation"].as_u64().unwrap();
+    let n = 16_777_216u64;
+    assert!(acc(&two) >= n * w.div_ceil(2));
+    let ratio = acc(&two) as f64 / acc(&one) as f64;
+    assert!(
+        (0.5..0.5 * 1.05).contains(&ratio),
+        "accumulation ratio {ratio}"
+    );
+    assert!(two["seconds"].as_f64() < one["seconds"].as_f64());
+    for v in [&one, &two] {
+        let k = u(v, "adders");
+        assert_eq!(u(v, "dsps"), k * u(v, "adder_dsps"));
+        assert_eq!(v["dsps_fit"], u(v, "dsps") <= u(v, "part_dsps"));
+        assert_eq!(
+            v["fits"],
+            v["dsps_fit"].as_bool().unwrap() && v["buckets_fit"].as_bool().unwrap()
+        );
+        assert_eq!(
+            u(v, "adders_that_fit"),
+            u(v, "part_dsps") / u(v, "adder_dsps")
+        );
+        // K lanes x 2 copies x ceil(lane windows x 4096 / 4096) x ceil(1143 / 72) URAM288.
+        let lane = w.div_ceil(k);
+        assert_eq!(u(v, "bucket_urams"), k * 2 * lane * 1143u64.div_ceil(72));
+    }
+    // More adders than the part's DSPs hold: reported, and `fits` is false.
+    let mut args = base.to_vec();
+    args.extend(["--adders", "4"]);
+    let four = estimate(&args);
+    assert_eq!(four["dsps_fit"], false);
+    assert_eq!(four["fits"], false);
+    for bad in ["0", "9"] {
+        assert_bad_input(
+            &[
+                "estimate", "msm", "--n", "1024", "--part", "u250", "--adders", bad,
+            ],
+            "--adders",
+        );
+    }
+}
