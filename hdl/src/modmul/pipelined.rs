@@ -41,15 +41,21 @@ pub fn plan(
     );
     // 2. m = (T mod R) p' mod R.
     let t_lo = nl.slice(&t, 0, k).expect("T has k low bits");
-    let leaves = karatsuba::low(
-        &mut nl,
-        &Operand::Var(t_lo),
-        &Operand::constant(cfg.p_prime()),
-        k,
-        karatsuba,
-        cfg.tile,
-    );
-    let (terms, _) = karatsuba::instantiate(&mut nl, &leaves, cfg.tile, k, None);
+    let terms = if cfg.p_prime_by_lut() {
+        // No tiles: one term per non-zero NAF digit of p'.
+        let digits = crate::constmul::naf(&cfg.p_prime(), k);
+        crate::constmul::low_product_terms(&mut nl, &t_lo, &digits, k)
+    } else {
+        let leaves = karatsuba::low(
+            &mut nl,
+            &Operand::Var(t_lo),
+            &Operand::constant(cfg.p_prime()),
+            k,
+            karatsuba,
+            cfg.tile,
+        );
+        karatsuba::instantiate(&mut nl, &leaves, cfg.tile, k, None).0
+    };
     terms_total += terms.len();
     let m = nl.sum(&terms, &BigUint::zero(), k, slice_bits, levels_per_stage);
     // 3. S = T + m p, leaving out low tiles of m p whose sum E has |E| < R/4: the exact
