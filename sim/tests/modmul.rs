@@ -411,7 +411,8 @@ fn p_prime_network_and_tiles_match_arkworks() {
 
 /// A mutant of the NAF network in the RTL: one negated digit's term added instead of
 /// subtracted (its `~` dropped). On a Karatsuba-free core (27x27 tiles, K0) the network's
-/// negated terms are the only `~` in the datapath, one per negative NAF digit of p'.
+/// negated terms are the only `~` in the datapath, one per negative digit of p' (width-3 NAF
+/// here: digits ±1 and ±3).
 #[test]
 fn a_flipped_naf_digit_is_caught() {
     let seed = test_seed("a_flipped_naf_digit_is_caught");
@@ -419,10 +420,12 @@ fn a_flipped_naf_digit_is_caught() {
     let cfg = with_p_prime(pipelined(&f, TileShape::T27x27, 0), PPrimeProduct::Lut);
     let good = cfg.generate().unwrap();
     let k = cfg.r_bits();
-    let negative = zkhdl_hdl::constmul::naf(&cfg.p_prime(), k)
-        .iter()
-        .filter(|d| d.negative)
-        .count();
+    let digits = zkhdl_hdl::modmul::pipelined::p_prime_digits(&cfg);
+    assert!(
+        digits.iter().any(|d| d.multiple == 3),
+        "width-3 NAF expected"
+    );
+    let negative = digits.iter().filter(|d| d.negative).count();
     let inverted: Vec<&str> = good
         .verilog
         .lines()

@@ -508,17 +508,18 @@ mod tests {
             lut.tiles
         );
         assert!(lut.tiles <= 310, "{} tiles", lut.tiles);
-        let digits = crate::constmul::naf(&cfg.p_prime(), k).len();
+        let chosen = pipelined::p_prime_digits(&cfg);
+        let digits = chosen.len();
         eprintln!(
             "bls12-381-fq 26x17 K3: tiles {} -> {} (low product {low} tiles), latency {} -> {}, \
-             compressor terms {} -> {}, NAF digits {digits}, network bits {}, register bits {} -> {}",
+             compressor terms {} -> {}, network digits {digits}, network bits {}, register bits {} -> {}",
             tiles.tiles,
             lut.tiles,
             tiles.latency,
             lut.latency,
             tiles.compressor_terms,
             lut.compressor_terms,
-            crate::constmul::low_product_bits(&cfg.p_prime(), k),
+            crate::constmul::digit_bits(&chosen, k),
             tiles.register_bits,
             lut.register_bits,
         );
