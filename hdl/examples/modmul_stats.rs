@@ -7,10 +7,14 @@ fn main() {
     let p = num_bigint::BigUint::parse_bytes(std::env::args().nth(1).unwrap_or("1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab".into()).as_bytes(), 16).unwrap();
     let probe = ModMulConfig::new(p.clone(), "x");
     let k = probe.r_bits();
+    let chosen = zkhdl_hdl::constmul::network_digits(&probe.p_prime(), k, 2 * k);
     println!(
-        "p' NAF: {} non-zero digits, {} network bits",
+        "p' NAF: {} non-zero digits, {} term bits; the network's digits: {} ({} with multiple 3), {} term bits",
         zkhdl_hdl::constmul::naf(&probe.p_prime(), k).len(),
-        zkhdl_hdl::constmul::low_product_bits(&probe.p_prime(), k)
+        zkhdl_hdl::constmul::low_product_bits(&probe.p_prime(), k),
+        chosen.len(),
+        chosen.iter().filter(|d| d.multiple == 3).count(),
+        zkhdl_hdl::constmul::digit_bits(&chosen, k)
     );
     for t in TileShape::ALL {
         for kl in 0..=4 {
