@@ -109,6 +109,22 @@ pub fn low_product_terms(
     digits: &[Digit],
     bits: usize,
 ) -> Vec<Term> {
+    // A multiple whose lowest digit is at shift s > 0 has its top s bits unread (or all of
+    // it, when no digit takes it): said so for the lint.
+    for (m, x) in multiples {
+        let lowest = digits
+            .iter()
+            .filter(|d| d.multiple == *m && d.shift < bits)
+            .map(|d| d.shift)
+            .min();
+        match lowest {
+            None => nl.unused_signal(&x.name),
+            Some(s) if s > 0 && bits - s < x.width => {
+                nl.unused(&x.name, x.width - 1, bits - s);
+            }
+            Some(_) => {}
+        }
+    }
     digits
         .iter()
         .filter(|d| d.shift < bits)
