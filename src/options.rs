@@ -53,9 +53,9 @@ pub struct ModMulArgs {
     #[arg(long = "max-add-bits", default_value_t = zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS)]
     pub max_add_bits: usize,
     /// The pipelined core's product by p' (m = (T mod R) p' mod R): tiles (DSPs), lut (a
-    /// shift-and-add network in logic, one adder term per non-zero NAF digit of p': no tiles,
-    /// about one LUT per term bit, 21k for BLS12-381 Fq), or auto (lut where the tile product
-    /// needs more than one tile).
+    /// shift-and-add network in logic, one adder term per non-zero digit of p' in NAF, or
+    /// width-3 NAF where that pays: no tiles, about one LUT per term bit, 15k for BLS12-381
+    /// Fq), or auto (lut where the tile product needs more than one tile).
     #[arg(
         long = "p-prime-product",
         default_value = "auto",

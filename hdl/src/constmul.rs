@@ -6,6 +6,11 @@
 //! compressor term each ([`Netlist::sum`] already adds negated, shifted terms and truncates
 //! modulo `2^out_width`). The cost is logic: about one LUT per term bit in the compressor's
 //! adder trees (a term at shift `s` has `bits - s` bits below `2^bits`), plus its registers.
+//!
+//! The width-3 NAF (digits ±1 and ±3, at least two zeros between non-zero digits, about
+//! `bits / 4` of them) needs `3x` once (one add) and then one term per digit from `x` or `3x`:
+//! fewer term bits where the constant is long ([`network_digits`] picks it where the saving
+//! exceeds the adder).
 
 use crate::netlist::{Netlist, Sig, Term};
 use num_bigint::BigUint;

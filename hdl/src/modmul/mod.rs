@@ -125,9 +125,10 @@ pub enum PPrimeProduct {
     Auto,
     /// Karatsuba tiles, as the other two products (DSPs).
     Tiles,
-    /// A shift-and-add network in logic: one compressor term `± (T mod 2^(k-s)) 2^s` per
-    /// non-zero digit of p' in non-adjacent form ([`crate::constmul`]); no tiles, about one LUT
-    /// per term bit.
+    /// A shift-and-add network in logic: one compressor term `± (x mod 2^(k-s)) 2^s` per
+    /// non-zero digit of p' in non-adjacent form, x = T mod R, or in width-3 NAF where that
+    /// pays, x = T mod R or 3 (T mod R) ([`crate::constmul`]); no tiles, about one LUT per
+    /// term bit.
     Lut,
 }
 
