@@ -83,6 +83,7 @@ pub fn modmul(
         archs,
         area,
         max_add_bits,
+        p_prime_products,
     } = sweep.clone();
     let f = field.resolve()?;
     let (target, freq) = t.resolve()?;
@@ -98,6 +99,10 @@ pub fn modmul(
             })
             .collect()
     };
+    let products = p_prime_products
+        .split(',')
+        .map(|s| crate::options::p_prime_product(s.trim()).map(|_| s.trim().to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
     let shapes = tile_shapes.unwrap_or_else(|| native_tile(target).to_string());
     let mut configs = vec![];
     for arch in archs.split(',').map(str::trim) {
@@ -108,20 +113,32 @@ pub fn modmul(
                 list(&iterative_tiles, "--iterative-tiles")?
             };
             for n in counts {
-                let a = ModMulArgs {
-                    arch: arch.to_string(),
-                    tile: Some(shape.to_string()),
-                    karatsuba: if arch == "pipelined" { n } else { 0 },
-                    tiles: if arch == "iterative" { n } else { 4 },
-                    max_add_bits,
-                };
-                let cfg = CoreConfig::modmul(&f, &a, "26x17")?;
-                let label = if arch == "pipelined" {
-                    format!("pipelined {shape} K{n}")
+                // The product by p' is a pipelined choice: the iterative core takes auto only.
+                let choices = if arch == "pipelined" {
+                    products.clone()
                 } else {
-                    format!("iterative {shape} x{n}")
+                    vec!["auto".to_string()]
                 };
-                configs.push((label, cfg));
+                for pp in choices {
+                    let a = ModMulArgs {
+                        arch: arch.to_string(),
+                        tile: Some(shape.to_string()),
+                        karatsuba: if arch == "pipelined" { n } else { 0 },
+                        tiles: if arch == "iterative" { n } else { 4 },
+                        max_add_bits,
+                        p_prime_product: pp.clone(),
+                    };
+                    let cfg = CoreConfig::modmul(&f, &a, "26x17")?;
+                    let mut label = if arch == "pipelined" {
+                        format!("pipelined {shape} K{n}")
+                    } else {
+                        format!("iterative {shape} x{n}")
+                    };
+                    if pp != "auto" {
+                        label.push_str(&format!(" p'{pp}"));
+                    }
+                    configs.push((label, cfg));
+                }
             }
         }
     }

@@ -52,6 +52,25 @@ pub struct ModMulArgs {
     /// wider adds become two-stage carry-select adders (0: unbounded, one stage however wide).
     #[arg(long = "max-add-bits", default_value_t = zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS)]
     pub max_add_bits: usize,
+    /// The pipelined core's product by p' (m = (T mod R) p' mod R): tiles (DSPs), lut (a
+    /// shift-and-add network in logic, one adder term per non-zero digit of p' in NAF, or
+    /// width-3 NAF where that pays: no tiles, about one LUT per term bit, 15k for BLS12-381
+    /// Fq), or auto (lut where the tile product needs more than one tile).
+    #[arg(
+        long = "p-prime-product",
+        default_value = "auto",
+        value_name = "auto|tiles|lut"
+    )]
+    pub p_prime_product: String,
+}
+
+/// `--p-prime-product`'s word, checked.
+pub fn p_prime_product(s: &str) -> Result<zkhdl_hdl::modmul::PPrimeProduct, Failure> {
+    zkhdl_hdl::modmul::PPrimeProduct::parse(s).ok_or_else(|| {
+        Failure::input(format!(
+            "unknown --p-prime-product {s:?}: use auto, tiles or lut"
+        ))
+    })
 }
 
 impl ModMulArgs {
@@ -78,6 +97,7 @@ impl ModMulArgs {
             })?;
         c.tile = tile_shape(tile)?;
         c.max_add_bits = self.max_add_bits;
+        c.p_prime_product = p_prime_product(&self.p_prime_product)?;
         c.validate()?;
         Ok(c)
     }
@@ -356,6 +376,11 @@ pub struct SweepArgs {
     /// The carry-chain bound of every configuration (see `gen modmul --max-add-bits`).
     #[arg(long = "max-add-bits", default_value_t = zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS)]
     pub max_add_bits: usize,
+    /// The pipelined configurations' products by p' to try, comma separated: auto, tiles, lut
+    /// (see `gen modmul --p-prime-product`); `tiles,lut` shows the DSP/LUT trade-off. Labels
+    /// name the choice unless it is auto.
+    #[arg(long = "p-prime-products", default_value = "auto")]
+    pub p_prime_products: String,
 }
 
 /// Shape of an `ntt` core.

@@ -449,6 +449,82 @@ fn gen_modmul_reports_tiles_in_the_manifest() {
     assert!(v.contains("module zk_modmul("));
 }
 
+/// `--p-prime-product`: the default (auto) builds the BLS12-381 Fq product by p' as the NAF
+/// network (307 tiles, the manifest's config says `auto`), `tiles` keeps the 445 tiles, the
+/// help names the choices, and a bad word or `lut` on the iterative core is a one-line error.
+#[test]
+fn gen_modmul_p_prime_product() {
+    let gen = |extra: &[&str]| {
+        let d = tmp(&format!("gen-modmul-pp{}", extra.join("")));
+        let mut args = vec!["gen", "modmul", "--field", "bls12-381-fq", "--out"];
+        args.push(d.to_str().unwrap());
+        args.extend(extra);
+        let o = zkhdl(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let m: Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("zk_modmul.json")).unwrap())
+                .unwrap();
+        m
+    };
+    let default = gen(&[]);
+    assert_eq!(
+        default["config"]["p_prime_product"], "auto",
+        "{}",
+        default["config"]
+    );
+    assert!(
+        default["tiles"].as_u64().unwrap() <= 310,
+        "{}",
+        default["tiles"]
+    );
+    assert_eq!(
+        default["tiles"],
+        gen(&["--p-prime-product", "lut"])["tiles"]
+    );
+    let tiles = gen(&["--p-prime-product", "tiles"]);
+    assert_eq!(tiles["config"]["p_prime_product"], "tiles");
+    assert_eq!(tiles["tiles"], 445);
+    let help = zkhdl(&["gen", "modmul", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--p-prime-product <auto|tiles|lut>"),
+        "{help}"
+    );
+    assert_bad_input(
+        &[
+            "gen",
+            "modmul",
+            "--field",
+            "bls12-381-fq",
+            "--p-prime-product",
+            "dsp",
+            "--out",
+            "x",
+        ],
+        "unknown --p-prime-product",
+    );
+    assert_bad_input(
+        &[
+            "gen",
+            "modmul",
+            "--field",
+            "bls12-381-fq",
+            "--arch",
+            "iterative",
+            "--p-prime-product",
+            "lut",
+            "--out",
+            "x",
+        ],
+        "pipelined architecture only",
+    );
+}
+
 #[test]
 fn sim_msm_matches_the_shared_example_with_the_json_contract() {
     let o = zkhdl(&[

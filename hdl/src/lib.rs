@@ -4,6 +4,7 @@
 //! The emitted Verilog is the artefact under test: `zkhdl-sim` verilates exactly this text.
 //! This crate knows nothing of simulation or synthesis.
 
+pub mod constmul;
 pub mod emit;
 pub mod interface;
 pub mod karatsuba;

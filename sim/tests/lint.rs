@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use zkhdl_golden::{Curve, Field};
 use zkhdl_hdl::modadd::ModAddConfig;
-use zkhdl_hdl::modmul::{Architecture, ModMulConfig};
+use zkhdl_hdl::modmul::{Architecture, ModMulConfig, PPrimeProduct};
 use zkhdl_hdl::rtl::LINT_WAIVERS;
 use zkhdl_hdl::tile::{TileConfig, TileShape};
 use zkhdl_hdl::{Core, GeneratedCore};
@@ -143,6 +143,28 @@ fn modmul_pipelined_lints_clean() {
             let what = format!(
                 "modmul pipelined {name} {} karatsuba {levels}",
                 cfg.tile.name()
+            );
+            check(&cfg, &what, &mut problems);
+        }
+    }
+    assert_clean(problems);
+}
+
+/// Both products by p' forced (`tiles`, `lut`: the NAF network, also where `auto` keeps the
+/// one tile), Karatsuba 3, on every modulus.
+#[test]
+fn modmul_p_prime_choices_lint_clean() {
+    let mut problems = vec![];
+    for (i, (p, name)) in moduli().into_iter().enumerate() {
+        for pp in [PPrimeProduct::Tiles, PPrimeProduct::Lut] {
+            let mut cfg = ModMulConfig::new(p.clone(), &name);
+            cfg.tile = TileShape::ALL[i % TileShape::ALL.len()];
+            cfg.architecture = Architecture::pipelined(3);
+            cfg.p_prime_product = pp;
+            let what = format!(
+                "modmul pipelined {name} {} p' {}",
+                cfg.tile.name(),
+                pp.name()
             );
             check(&cfg, &what, &mut problems);
         }

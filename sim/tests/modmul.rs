@@ -11,7 +11,7 @@ use common::{quiet, test_seed};
 use num_bigint::BigUint;
 use zkhdl_golden::vectors::random_pairs;
 use zkhdl_golden::Field;
-use zkhdl_hdl::modmul::{Architecture, ModMulConfig};
+use zkhdl_hdl::modmul::{Architecture, ModMulConfig, PPrimeProduct};
 use zkhdl_hdl::tile::TileShape;
 use zkhdl_hdl::Core;
 use zkhdl_sim::modmul::{config_for, simulate, simulate_core, simulate_iverilog};
@@ -269,4 +269,182 @@ fn mutations_are_caught() {
         let run = simulate_core(&bad, &cfg, &f, &pairs, &quiet()).unwrap();
         assert!(!run.matches_golden(), "mutation {i} was not caught");
     }
+}
+
+/// Operands aimed at the product by p' (as canonical values whose Montgomery forms, what the
+/// core sees, are chosen): `T mod R = 0` with T non-zero (2^j * 2^(k-j)), `T mod R = R - 1`
+/// (all ones), `T mod R = 1` (m = p'), `T mod R = p` (m = R - 1, all ones), and T = 0.
+fn p_prime_edge_pairs(f: &Field, k: usize, seed: u64) -> Vec<(BigUint, BigUint)> {
+    let p = f.modulus().clone();
+    let r = BigUint::from(1u32) << k;
+    // The inverse of an odd x modulo R (Newton: each step doubles the correct bits).
+    let inv = |x: &BigUint| {
+        let mut y = BigUint::from(1u32);
+        for _ in 0..12 {
+            y = (&y * (BigUint::from(2u32) + &r - (x * &y) % &r)) % &r;
+        }
+        assert_eq!((x * &y) % &r, BigUint::from(1u32));
+        y
+    };
+    let mut hw: Vec<(BigUint, BigUint)> = vec![
+        (BigUint::from(0u32), &p - 1u32),
+        (
+            BigUint::from(1u32) << (k / 2),
+            BigUint::from(1u32) << (k - k / 2),
+        ),
+        (BigUint::from(1u32) << (k - 1), BigUint::from(2u32)),
+        (BigUint::from(1u32), BigUint::from(1u32)),
+    ];
+    let mut rng = seed | 1;
+    let mut next = |bound: &BigUint| {
+        let mut x = BigUint::from(0u32);
+        for _ in 0..k.div_ceil(64) {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            x = (x << 64) | BigUint::from(rng);
+        }
+        (x % bound) | BigUint::from(1u32)
+    };
+    // b = target * a^-1 mod R for random odd a < p, kept where b < p too.
+    for target in [&r - 1u32, BigUint::from(1u32), p.clone()] {
+        let mut found = 0;
+        for _ in 0..64 {
+            let a = next(&p);
+            let b = (&target * inv(&a)) % &r;
+            if b < p {
+                assert_eq!((&a * &b) % &r, &target % &r);
+                hw.push((a, b));
+                found += 1;
+                if found == 3 {
+                    break;
+                }
+            }
+        }
+        assert!(found > 0, "{}: no pair for T mod R = {target:#x}", f.name());
+    }
+    hw.iter()
+        .map(|(a, b)| (f.from_montgomery(a, k), f.from_montgomery(b, k)))
+        .collect()
+}
+
+fn with_p_prime(mut c: ModMulConfig, pp: PPrimeProduct) -> ModMulConfig {
+    c.p_prime_product = pp;
+    c
+}
+
+/// The product by p' as the NAF network (`lut`) and by tiles, bit-exact against arkworks on
+/// random, edge and p'-edge operands (T mod R = 0, all ones, 1 and p), for BLS12-381 Fq (the
+/// default configuration: auto is lut there), a 255-bit, a 61-bit and a 16-bit prime (where
+/// `lut` is forced: auto keeps the one tile), with valid gaps.
+#[test]
+fn p_prime_network_and_tiles_match_arkworks() {
+    let seed = test_seed("p_prime_network_and_tiles_match_arkworks");
+    let bls = Field::from_name("bls12-381-fq").unwrap();
+    let small = Field::custom_hex("0xfff1").unwrap();
+    let default = config_for(&bls);
+    assert!(default.p_prime_by_lut());
+    let cases = [
+        (default, bls.clone(), 300),
+        (
+            with_p_prime(
+                pipelined(&custom(255), TileShape::T27x27, 2),
+                PPrimeProduct::Lut,
+            ),
+            custom(255),
+            300,
+        ),
+        (
+            with_p_prime(
+                pipelined(&custom(61), TileShape::T18x18, 1),
+                PPrimeProduct::Lut,
+            ),
+            custom(61),
+            300,
+        ),
+        (
+            with_p_prime(
+                pipelined(&custom(61), TileShape::T18x18, 1),
+                PPrimeProduct::Tiles,
+            ),
+            custom(61),
+            300,
+        ),
+        (
+            with_p_prime(pipelined(&small, TileShape::T26x17, 3), PPrimeProduct::Lut),
+            small.clone(),
+            1000,
+        ),
+        (
+            with_p_prime(
+                pipelined(&small, TileShape::T26x17, 3),
+                PPrimeProduct::Tiles,
+            ),
+            small.clone(),
+            1000,
+        ),
+    ];
+    for (cfg, f, n) in cases {
+        let k = cfg.r_bits();
+        let mut pairs = edge_pairs(&f, k);
+        pairs.extend(p_prime_edge_pairs(&f, k, seed));
+        pairs.extend(random_pairs(&f, n, seed));
+        let opts = SimOptions {
+            gaps: Some(Gaps {
+                seed,
+                idle_probability: 0.2,
+            }),
+            ..quiet()
+        };
+        let run = simulate(&cfg, &f, &pairs, &opts).unwrap();
+        assert!(
+            run.matches_golden(),
+            "{} {:?}: {:?} {:#?}",
+            f.name(),
+            cfg.p_prime_product,
+            run.stream_errors,
+            &run.mismatches[..run.mismatches.len().min(3)]
+        );
+        assert_eq!(run.products.len(), pairs.len());
+    }
+}
+
+/// A mutant of the NAF network in the RTL: one negated digit's term added instead of
+/// subtracted (its `~` dropped). On a Karatsuba-free core (27x27 tiles, K0) the network's
+/// negated terms are the only `~` in the datapath, one per negative digit of p' (width-3 NAF
+/// here: digits ±1 and ±3).
+#[test]
+fn a_flipped_naf_digit_is_caught() {
+    let seed = test_seed("a_flipped_naf_digit_is_caught");
+    let f = Field::from_name("bn254-fr").unwrap();
+    let cfg = with_p_prime(pipelined(&f, TileShape::T27x27, 0), PPrimeProduct::Lut);
+    let good = cfg.generate().unwrap();
+    let k = cfg.r_bits();
+    let digits = zkhdl_hdl::modmul::pipelined::p_prime_digits(&cfg);
+    assert!(
+        digits.iter().any(|d| d.multiple == 3),
+        "width-3 NAF expected"
+    );
+    let negative = digits.iter().filter(|d| d.negative).count();
+    let inverted: Vec<&str> = good
+        .verilog
+        .lines()
+        .filter(|l| l.contains(" = ~"))
+        .collect();
+    assert!(negative > 0);
+    assert_eq!(inverted.len(), negative, "{inverted:?}");
+    let mut pairs = edge_pairs(&f, k);
+    pairs.extend(p_prime_edge_pairs(&f, k, seed));
+    pairs.extend(random_pairs(&f, 200, seed));
+    let ok = simulate_core(&good, &cfg, &f, &pairs, &quiet()).unwrap();
+    assert!(ok.matches_golden(), "{:?}", ok.mismatches.first());
+    // The middle negative digit.
+    let line = inverted[inverted.len() / 2];
+    let mut bad = good.clone();
+    bad.verilog = good
+        .verilog
+        .replacen(line, &line.replacen(" = ~", " = ", 1), 1);
+    assert_ne!(bad.verilog, good.verilog);
+    let run = simulate_core(&bad, &cfg, &f, &pairs, &quiet()).unwrap();
+    assert!(!run.matches_golden(), "the flipped digit was not caught");
 }

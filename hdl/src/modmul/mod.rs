@@ -11,7 +11,9 @@
 //! Datapath (pipelined architecture), one product stage after another, every product a
 //! Karatsuba tree of tiles summed by the column compressor of [`crate::netlist`]:
 //! 1. `T = a * b` (full product, 2k bits);
-//! 2. `m = (T mod R) * p' mod R`, `p' = -p^-1 mod R` (low-half product by a constant);
+//! 2. `m = (T mod R) * p' mod R`, `p' = -p^-1 mod R` (low-half product by a constant): by
+//!    tiles, or by a shift-and-add network in logic, one compressor term per non-zero digit of
+//!    p' in non-adjacent form ([`PPrimeProduct`], [`crate::constmul`]);
 //! 3. `S = T + m * p` (full product by the constant p, with T as one more compressor term);
 //!    `S` is divisible by R and `U = S / R < 2p`;
 //! 4. `result = U - p` if that is not negative, else `U`.
@@ -112,6 +114,46 @@ impl Architecture {
     }
 }
 
+/// How the pipelined core computes `m = (T mod R) p' mod R`, the low-half product by the
+/// constant p' (JSON key `p_prime_product`: `auto`, `tiles` or `lut`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PPrimeProduct {
+    /// `lut` where the tile product needs more than one tile, `tiles` where one tile does
+    /// (a 16-bit prime on 26x17 tiles: the formal proof's reference tiles match the core's).
+    #[default]
+    Auto,
+    /// Karatsuba tiles, as the other two products (DSPs).
+    Tiles,
+    /// A shift-and-add network in logic: one compressor term `± (x mod 2^(k-s)) 2^s` per
+    /// non-zero digit of p' in non-adjacent form, x = T mod R, or in width-3 NAF where that
+    /// pays, x = T mod R or 3 (T mod R) ([`crate::constmul`]); no tiles, about one LUT per
+    /// term bit.
+    Lut,
+}
+
+impl PPrimeProduct {
+    pub const NAMES: [&'static str; 3] = ["auto", "tiles", "lut"];
+
+    /// From the CLI's word: `auto`, `tiles` or `lut`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "auto" => Some(PPrimeProduct::Auto),
+            "tiles" => Some(PPrimeProduct::Tiles),
+            "lut" => Some(PPrimeProduct::Lut),
+            _ => None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            PPrimeProduct::Auto => "auto",
+            PPrimeProduct::Tiles => "tiles",
+            PPrimeProduct::Lut => "lut",
+        }
+    }
+}
+
 /// A Montgomery multiplier: `result = a b R^-1 mod p`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModMulConfig {
@@ -126,6 +168,11 @@ pub struct ModMulConfig {
     /// become two-stage carry-select adders. 0: unbounded.
     #[serde(default = "crate::netlist::default_max_add_bits")]
     pub max_add_bits: usize,
+    /// The pipelined core's product by p': tiles or a NAF shift-and-add network in logic
+    /// (default `auto`: the network wherever the tile product needs more than one tile).
+    /// The iterative core takes only `auto` (its digit products share the tiles).
+    #[serde(default)]
+    pub p_prime_product: PPrimeProduct,
 }
 
 impl ModMulConfig {
@@ -138,6 +185,7 @@ impl ModMulConfig {
             tile: TileShape::T26x17,
             architecture: Architecture::pipelined(3),
             max_add_bits: crate::netlist::DEFAULT_MAX_ADD_BITS,
+            p_prime_product: PPrimeProduct::Auto,
         }
     }
 
@@ -170,6 +218,12 @@ impl ModMulConfig {
                 if tiles == 0 {
                     return bad("the iterative architecture needs at least one tile".into());
                 }
+                if self.p_prime_product != PPrimeProduct::Auto {
+                    return bad(format!(
+                        "--p-prime-product {} applies to the pipelined architecture only",
+                        self.p_prime_product.name()
+                    ));
+                }
             }
         }
         Ok(())
@@ -186,6 +240,21 @@ impl ModMulConfig {
     /// p' = -p^-1 mod 2^k.
     pub fn p_prime(&self) -> BigUint {
         neg_inverse_mod_2k(&self.modulus, self.r_bits())
+    }
+
+    /// Whether the pipelined core computes `m` by the NAF network (`lut`, or `auto` where the
+    /// tile product needs more than one tile); false for the iterative core.
+    pub fn p_prime_by_lut(&self) -> bool {
+        match (self.architecture, self.p_prime_product) {
+            (Architecture::Iterative { .. }, _) => false,
+            (_, PPrimeProduct::Lut) => true,
+            (_, PPrimeProduct::Tiles) => false,
+            (Architecture::Pipelined { karatsuba, .. }, PPrimeProduct::Auto) => {
+                let k = self.r_bits();
+                let wp = self.p_prime().bits() as usize;
+                crate::karatsuba::low_tiles(k, wp, k, karatsuba, self.tile) > 1
+            }
+        }
     }
 
     /// Port width of `a`, `b` and `result`.
@@ -416,5 +485,82 @@ mod tests {
         let kara = plan(&cfg).unwrap().tiles;
         assert!(kara < schoolbook, "{kara} vs {schoolbook}");
         assert!(kara <= 450, "{kara} tiles");
+    }
+
+    /// The NAF network for p' removes exactly the low product's tiles; the default (`auto`)
+    /// takes it for BLS12-381 Fq on 26x17 tiles (at most 310 tiles left of 445).
+    #[test]
+    fn p_prime_network_replaces_the_low_product_tiles() {
+        let mut cfg = ModMulConfig::new(bls12_381_fq(), "bls12-381-fq");
+        let k = cfg.r_bits();
+        let default = plan(&cfg).unwrap();
+        assert!(cfg.p_prime_by_lut());
+        cfg.p_prime_product = PPrimeProduct::Tiles;
+        let tiles = plan(&cfg).unwrap();
+        cfg.p_prime_product = PPrimeProduct::Lut;
+        let lut = plan(&cfg).unwrap();
+        let low = crate::karatsuba::low_tiles(k, cfg.p_prime().bits() as usize, k, 3, cfg.tile);
+        assert_eq!(default.tiles, lut.tiles);
+        assert_eq!(
+            tiles.tiles - lut.tiles,
+            low,
+            "{} vs {}",
+            tiles.tiles,
+            lut.tiles
+        );
+        assert!(lut.tiles <= 310, "{} tiles", lut.tiles);
+        let chosen = pipelined::p_prime_digits(&cfg);
+        let digits = chosen.len();
+        eprintln!(
+            "bls12-381-fq 26x17 K3: tiles {} -> {} (low product {low} tiles), latency {} -> {}, \
+             compressor terms {} -> {}, network digits {digits}, network bits {}, register bits {} -> {}",
+            tiles.tiles,
+            lut.tiles,
+            tiles.latency,
+            lut.latency,
+            tiles.compressor_terms,
+            lut.compressor_terms,
+            crate::constmul::digit_bits(&chosen, k),
+            tiles.register_bits,
+            lut.register_bits,
+        );
+    }
+
+    /// `auto` keeps the tile where the product by p' is one tile (a 16-bit prime on 26x17
+    /// tiles, the formal proof's case), and `lut` is refused by the iterative core.
+    #[test]
+    fn auto_keeps_a_single_tile_and_iterative_refuses_lut() {
+        let mut cfg = ModMulConfig::new(BigUint::from(0xfff1u32), "custom");
+        assert!(!cfg.p_prime_by_lut());
+        assert_eq!(plan(&cfg).unwrap().tiles, 3);
+        cfg.p_prime_product = PPrimeProduct::Lut;
+        assert!(cfg.p_prime_by_lut());
+        assert_eq!(plan(&cfg).unwrap().tiles, 2);
+        cfg.architecture = Architecture::iterative(2);
+        let e = plan(&cfg).err().expect("refused").to_string();
+        assert!(e.contains("pipelined architecture only"), "{e}");
+        cfg.p_prime_product = PPrimeProduct::Auto;
+        assert!(!cfg.p_prime_by_lut());
+        assert!(plan(&cfg).is_ok());
+    }
+
+    /// A configuration saved before `p_prime_product` existed still parses (as `auto`), and the
+    /// key round-trips.
+    #[test]
+    fn p_prime_product_json() {
+        let mut cfg = ModMulConfig::new(bls12_381_fq(), "bls12-381-fq");
+        let mut v = serde_json::to_value(&cfg).unwrap();
+        assert_eq!(v["p_prime_product"], "auto");
+        v.as_object_mut().unwrap().remove("p_prime_product");
+        let old: ModMulConfig = serde_json::from_value(v).unwrap();
+        assert_eq!(old.p_prime_product, PPrimeProduct::Auto);
+        cfg.p_prime_product = PPrimeProduct::Tiles;
+        let text = serde_json::to_string(&cfg).unwrap();
+        assert!(text.contains("\"p_prime_product\":\"tiles\""), "{text}");
+        assert_eq!(serde_json::from_str::<ModMulConfig>(&text).unwrap(), cfg);
+        for n in PPrimeProduct::NAMES {
+            assert_eq!(PPrimeProduct::parse(n).unwrap().name(), n);
+        }
+        assert!(PPrimeProduct::parse("dsp").is_none());
     }
 }

@@ -41,15 +41,38 @@ pub fn plan(
     );
     // 2. m = (T mod R) p' mod R.
     let t_lo = nl.slice(&t, 0, k).expect("T has k low bits");
-    let leaves = karatsuba::low(
-        &mut nl,
-        &Operand::Var(t_lo),
-        &Operand::constant(cfg.p_prime()),
-        k,
-        karatsuba,
-        cfg.tile,
-    );
-    let (terms, _) = karatsuba::instantiate(&mut nl, &leaves, cfg.tile, k, None);
+    let terms = if cfg.p_prime_by_lut() {
+        // No tiles: one term per non-zero digit of p' (NAF, or width-3 NAF with 3 (T mod R)
+        // formed first where that pays).
+        let digits = p_prime_digits(cfg);
+        let mut multiples = vec![(1, t_lo.clone())];
+        if digits.iter().any(|d| d.multiple == 3) {
+            // 3x = x + 2x mod 2^k.
+            let twice = nl.wire(
+                "x2",
+                k,
+                t_lo.stage,
+                &format!("{{{}, 1'b0}}", bit_range(&t_lo.name, k - 2, 0)),
+            );
+            nl.unused(&t_lo.name, k - 1, k - 1);
+            let x3 = nl.add_wide("x3", &t_lo, &twice, Carry::Zero, k);
+            nl.unused(&x3.name, k, k);
+            let x3 = nl.slice(&x3, 0, k).expect("k bits");
+            let x1 = nl.at(&t_lo, x3.stage);
+            multiples = vec![(1, x1), (3, x3)];
+        }
+        crate::constmul::low_product_terms(&mut nl, &multiples, &digits, k)
+    } else {
+        let leaves = karatsuba::low(
+            &mut nl,
+            &Operand::Var(t_lo),
+            &Operand::constant(cfg.p_prime()),
+            k,
+            karatsuba,
+            cfg.tile,
+        );
+        karatsuba::instantiate(&mut nl, &leaves, cfg.tile, k, None).0
+    };
     terms_total += terms.len();
     let m = nl.sum(&terms, &BigUint::zero(), k, slice_bits, levels_per_stage);
     // 3. S = T + m p, leaving out low tiles of m p whose sum E has |E| < R/4: the exact
@@ -123,6 +146,14 @@ pub fn plan(
     nl.unused(&d.name, k, k);
     nl.unused(&u.name, k, k);
     finish(cfg, nl, res, terms_total)
+}
+
+/// The signed digits of p' mod R the network adds ([`crate::constmul::network_digits`]): the
+/// width-3 NAF where its saving exceeds the cost of forming `3 (T mod R)` (about 2k bits of
+/// adders, the carry-select adder's two chunk sums), else the NAF.
+pub fn p_prime_digits(cfg: &ModMulConfig) -> Vec<crate::constmul::Digit> {
+    let k = cfg.r_bits();
+    crate::constmul::network_digits(&cfg.p_prime(), k, 2 * k)
 }
 
 /// Step 4 where `k + 2` bits exceed the carry-chain bound: `U = S_hi + e` and `U - p` (as
