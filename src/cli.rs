@@ -425,6 +425,10 @@ pub enum EstimateCore {
         /// Point adders K in the core (lanes of windows, as `sim msm --adders`).
         #[arg(long, default_value_t = 1)]
         adders: usize,
+        /// LUTs of one point adder after synthesis (from `zkhdl synth point-add --json`):
+        /// the LUTs then count in `fits` and `adders_that_fit`.
+        #[arg(long, value_name = "LUTS")]
+        adder_luts: Option<u64>,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,

@@ -33,7 +33,9 @@
 //! each kind uses at most [`USABLE_FRACTION`] of the part (`buckets_fit`). With K adders
 //! (`--adders`) there are K lanes, each with the buckets of its own windows. The core fits
 //! (`fits`) when the buckets fit and the K adders' DSP tiles (`dsps`, K x `adder_dsps`) are at
-//! most the part's DSPs; `adders_that_fit` is how many adders the DSPs hold.
+//! most the part's DSPs, and, where `--adder-luts` gives one adder's synthesized LUTs, the K
+//! adders' LUTs (plus the occupancy bits) at most the part's; `adders_that_fit` is how many
+//! adders the DSPs (and LUTs) hold, `limiting_resource` which of them binds first.
 //!
 //! Window: without --window, the c in 2..=16 with the fewest cycles among those whose buckets
 //! fit (ties to the smaller c); if none fits, the c with the fewest memory blocks.
@@ -401,12 +403,26 @@ pub fn to_json(
     (e, latency, dsps): &(MsmEstimate, usize, usize),
     fmax: Option<f64>,
     adders: usize,
+    adder_luts: Option<u64>,
 ) -> Value {
     let (fmax_mhz, source) = match fmax {
         Some(f) => (f, "given"),
         None => (part.default_freq_mhz, "assumed"),
     };
     let total = e.cycles.total();
+    // LUTs only where the adder's synthesized count is given (--adder-luts): the generator
+    // knows its DSP tiles but not what the compressors map to.
+    let luts_fit = adder_luts.map(|l| l * adders as u64 + e.memory.occupancy_luts <= part.luts);
+    let by_dsps = part.dsps as usize / (*dsps).max(1);
+    let by_luts = adder_luts.map(|l| (part.luts / l.max(1)) as usize);
+    let adders_that_fit = by_luts.map_or(by_dsps, |b| b.min(by_dsps));
+    let limiting = if !e.memory.fits {
+        "buckets"
+    } else if by_luts.is_some_and(|b| b < by_dsps) {
+        "luts"
+    } else {
+        "dsps"
+    };
     json!({
         "curve": curve.name(),
         "part": part.name,
@@ -432,7 +448,12 @@ pub fn to_json(
         "dsps": adders * dsps,
         "part_dsps": part.dsps,
         "dsps_fit": adders * dsps <= part.dsps as usize,
-        "adders_that_fit": part.dsps as usize / (*dsps).max(1),
+        "adder_luts": adder_luts,
+        "luts": adder_luts.map(|l| l * adders as u64 + e.memory.occupancy_luts),
+        "part_luts": part.luts,
+        "luts_fit": luts_fit,
+        "adders_that_fit": adders_that_fit,
+        "limiting_resource": limiting,
         "buckets_bits": e.memory.bits,
         "bucket_value_bits": e.memory.value_bits,
         "bucket_copies": 2,
@@ -440,12 +461,13 @@ pub fn to_json(
         "bucket_urams": e.memory.urams,
         "occupancy_luts": e.memory.occupancy_luts,
         "buckets_fit": e.memory.fits,
-        "fits": e.memory.fits && adders * dsps <= part.dsps as usize,
+        "fits": e.memory.fits && adders * dsps <= part.dsps as usize && luts_fit != Some(false),
         "anchors": anchors(),
     })
 }
 
 /// `zkhdl estimate msm`.
+#[allow(clippy::too_many_arguments)]
 pub fn msm_command(
     curve_args: &CurveArgs,
     n: usize,
@@ -453,6 +475,7 @@ pub fn msm_command(
     fmax: Option<f64>,
     window: Option<usize>,
     adders: usize,
+    adder_luts: Option<u64>,
     json_out: bool,
 ) -> Outcome {
     let p = parts::part(part).ok_or_else(|| {
@@ -474,7 +497,7 @@ pub fn msm_command(
         )));
     }
     let est = project(&curve, curve_args, n, p, window, adders)?;
-    let v = to_json(&curve, p, n, &est, fmax, adders);
+    let v = to_json(&curve, p, n, &est, fmax, adders, adder_luts);
     if json_out {
         println!("{}", crate::report::pretty(&v));
     } else {

@@ -92,8 +92,11 @@ fn run(cli: Cli) -> Outcome {
                 fmax,
                 window,
                 adders,
+                adder_luts,
                 json,
-            } => zkhdl::estimate_msm::msm_command(&curve, n, &part, fmax, window, adders, json),
+            } => zkhdl::estimate_msm::msm_command(
+                &curve, n, &part, fmax, window, adders, adder_luts, json,
+            ),
         },
         Command::Golden { op } => match op {
             GoldenOp::Modadd(a) => golden::modadd(&a),

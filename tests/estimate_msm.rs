@@ -250,3 +250,30 @@ fn adders_divide_the_windows() {
         );
     }
 }
+
+/// `--adder-luts`: the K adders' LUTs count in `fits`; with one adder's LUTs above half the
+/// part, one adder fits and the LUTs are the limiting resource.
+#[test]
+fn adder_luts_can_limit() {
+    let base = ["--curve", "bls12-381", "--n", "1048576", "--part", "u250"];
+    let mut args = base.to_vec();
+    args.extend(["--adders", "2", "--adder-luts", "1000000"]);
+    let v = estimate(&args);
+    assert_eq!(u(&v, "luts"), 2 * 1_000_000 + u(&v, "occupancy_luts"));
+    assert_eq!(v["luts_fit"], false);
+    assert_eq!(v["fits"], false);
+    assert_eq!(u(&v, "adders_that_fit"), 1);
+    assert_eq!(v["limiting_resource"], "luts");
+    let mut args = base.to_vec();
+    args.extend(["--adders", "2", "--adder-luts", "10000"]);
+    let v = estimate(&args);
+    assert_eq!(v["luts_fit"], true);
+    assert_eq!(v["limiting_resource"], "dsps");
+    assert_eq!(
+        u(&v, "adders_that_fit"),
+        u(&v, "part_dsps") / u(&v, "adder_dsps")
+    );
+    // Without it the LUTs are not judged.
+    let v = estimate(&base);
+    assert!(v["luts"].is_null() && v["luts_fit"].is_null());
+}
