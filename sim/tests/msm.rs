@@ -282,10 +282,10 @@ fn lane_boundary_scalars(
     let r = curve.scalar_field().modulus().clone();
     let (_, random) = random_msm(curve, 2 * cfg.adders, seed ^ 0x5ca1);
     let mut out = vec![];
-    for j in 1..cfg.adders {
+    for (j, k) in random.iter().enumerate().take(cfg.adders).skip(1) {
         let shift = cfg.window * cfg.lane_windows() * j;
         let h = largest_digit_sum(cfg.window, cfg.lane_windows() * j);
-        let high = (&random[j] >> shift) << shift;
+        let high = (k >> shift) << shift;
         for low in [
             h.clone(),
             &h + 1u32,

@@ -1039,7 +1039,7 @@ wire [{sb1}:0] {stat_wires};\n",
             ("in_scalar".to_string(), "1'b0".to_string())
         } else {
             let one = BigUint::from(1u32);
-            let h = ((&one << shift) - &one) / ((&one << c) - &one) << (c - 1);
+            let h = (((&one << shift) - &one) / ((&one << c) - &one)) << (c - 1);
             v.push_str(&format!(
                 "wire lane{j}_carry = {};\n",
                 greater_than("in_scalar", shift, &h, cfg.adder.max_add_bits)
