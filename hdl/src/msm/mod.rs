@@ -39,6 +39,9 @@
 //!
 //! An empty bucket, running sum or total is a cleared occupancy bit and reads as the identity
 //! (0 : 1 : 0), which the complete formula adds like any point.
+//!
+//! With [`MsmConfig::adders`] K above 1 the core is K lanes, each this controller with its own
+//! adder, over consecutive windows; see [`lanes`].
 
 pub mod bucket_memory;
 pub mod fifo;
