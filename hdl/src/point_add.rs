@@ -355,141 +355,91 @@ fn mixed(s: &mut Schedule, b: u64, p1: [Sig; 3], p2: [Sig; 2]) -> (Sig, Sig, Sig
     (x3, y3, z3)
 }
 
-/// The rust-hdl block: ports, the multipliers as child blocks, the schedule as its body.
-#[derive(LogicBlock)]
-pub struct PointAdd<const W: usize, const TA: usize, const TB: usize, const TP: usize> {
-    pub clock: Signal<In, Clock>,
-    pub reset: Signal<In, Bit>,
-    pub in_valid: Signal<In, Bit>,
-    pub x1: Signal<In, Bits<W>>,
-    pub y1: Signal<In, Bits<W>>,
-    pub z1: Signal<In, Bits<W>>,
-    pub x2: Signal<In, Bits<W>>,
-    pub y2: Signal<In, Bits<W>>,
-    pub z2: Signal<In, Bits<W>>,
-    pub out_valid: Signal<Out, Bit>,
-    pub x3: Signal<Out, Bits<W>>,
-    pub y3: Signal<Out, Bits<W>>,
-    pub z3: Signal<Out, Bits<W>>,
-    muls: Vec<ModMul<W, TA, TB, TP>>,
-    body: Body,
-}
-
-impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> PointAdd<W, TA, TB, TP> {
-    pub(crate) fn new(plan: &PointAddPlan) -> Self {
-        PointAdd {
-            clock: Default::default(),
-            reset: Default::default(),
-            in_valid: Default::default(),
-            x1: Default::default(),
-            y1: Default::default(),
-            z1: Default::default(),
-            x2: Default::default(),
-            y2: Default::default(),
-            z2: Default::default(),
-            out_valid: Default::default(),
-            x3: Default::default(),
-            y3: Default::default(),
-            z3: Default::default(),
-            muls: (0..plan.multipliers)
-                .map(|_| ModMul::new(&plan.mul_plan))
-                .collect(),
-            body: Body(plan.body.clone()),
+/// The rust-hdl blocks of the projective adder (`PointAdd`) and of the mixed one
+/// (`MixedPointAdd`, without the z2 port): ports, the multipliers as child blocks, the schedule
+/// as the body.
+macro_rules! point_add_block {
+    ($(#[$doc:meta])* $name:ident { $($z2:ident)? }) => {
+        $(#[$doc])*
+        #[derive(LogicBlock)]
+        pub struct $name<const W: usize, const TA: usize, const TB: usize, const TP: usize> {
+            pub clock: Signal<In, Clock>,
+            pub reset: Signal<In, Bit>,
+            pub in_valid: Signal<In, Bit>,
+            pub x1: Signal<In, Bits<W>>,
+            pub y1: Signal<In, Bits<W>>,
+            pub z1: Signal<In, Bits<W>>,
+            pub x2: Signal<In, Bits<W>>,
+            pub y2: Signal<In, Bits<W>>,
+            $(pub $z2: Signal<In, Bits<W>>,)?
+            pub out_valid: Signal<Out, Bit>,
+            pub x3: Signal<Out, Bits<W>>,
+            pub y3: Signal<Out, Bits<W>>,
+            pub z3: Signal<Out, Bits<W>>,
+            muls: Vec<ModMul<W, TA, TB, TP>>,
+            body: Body,
         }
-    }
-}
 
-impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
-    for PointAdd<W, TA, TB, TP>
-{
-    fn update(&mut self) {}
-
-    fn connect(&mut self) {
-        self.out_valid.connect();
-        self.x3.connect();
-        self.y3.connect();
-        self.z3.connect();
-        for m in &mut self.muls {
-            m.clock.connect();
-            m.reset.connect();
-            m.in_valid.connect();
-            m.a.connect();
-            m.b.connect();
+        impl<const W: usize, const TA: usize, const TB: usize, const TP: usize>
+            $name<W, TA, TB, TP>
+        {
+            pub(crate) fn new(plan: &PointAddPlan) -> Self {
+                $name {
+                    clock: Default::default(),
+                    reset: Default::default(),
+                    in_valid: Default::default(),
+                    x1: Default::default(),
+                    y1: Default::default(),
+                    z1: Default::default(),
+                    x2: Default::default(),
+                    y2: Default::default(),
+                    $($z2: Default::default(),)?
+                    out_valid: Default::default(),
+                    x3: Default::default(),
+                    y3: Default::default(),
+                    z3: Default::default(),
+                    muls: (0..plan.multipliers)
+                        .map(|_| ModMul::new(&plan.mul_plan))
+                        .collect(),
+                    body: Body(plan.body.clone()),
+                }
+            }
         }
-    }
 
-    fn hdl(&self) -> Verilog {
-        Verilog::Custom(self.body.0.clone())
-    }
-}
+        impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
+            for $name<W, TA, TB, TP>
+        {
+            fn update(&mut self) {}
 
-/// The mixed adder's rust-hdl block: [`PointAdd`] without the z2 port.
-#[derive(LogicBlock)]
-pub struct MixedPointAdd<const W: usize, const TA: usize, const TB: usize, const TP: usize> {
-    pub clock: Signal<In, Clock>,
-    pub reset: Signal<In, Bit>,
-    pub in_valid: Signal<In, Bit>,
-    pub x1: Signal<In, Bits<W>>,
-    pub y1: Signal<In, Bits<W>>,
-    pub z1: Signal<In, Bits<W>>,
-    pub x2: Signal<In, Bits<W>>,
-    pub y2: Signal<In, Bits<W>>,
-    pub out_valid: Signal<Out, Bit>,
-    pub x3: Signal<Out, Bits<W>>,
-    pub y3: Signal<Out, Bits<W>>,
-    pub z3: Signal<Out, Bits<W>>,
-    muls: Vec<ModMul<W, TA, TB, TP>>,
-    body: Body,
-}
+            fn connect(&mut self) {
+                self.out_valid.connect();
+                self.x3.connect();
+                self.y3.connect();
+                self.z3.connect();
+                for m in &mut self.muls {
+                    m.clock.connect();
+                    m.reset.connect();
+                    m.in_valid.connect();
+                    m.a.connect();
+                    m.b.connect();
+                }
+            }
 
-impl<const W: usize, const TA: usize, const TB: usize, const TP: usize>
-    MixedPointAdd<W, TA, TB, TP>
-{
-    pub(crate) fn new(plan: &PointAddPlan) -> Self {
-        MixedPointAdd {
-            clock: Default::default(),
-            reset: Default::default(),
-            in_valid: Default::default(),
-            x1: Default::default(),
-            y1: Default::default(),
-            z1: Default::default(),
-            x2: Default::default(),
-            y2: Default::default(),
-            out_valid: Default::default(),
-            x3: Default::default(),
-            y3: Default::default(),
-            z3: Default::default(),
-            muls: (0..plan.multipliers)
-                .map(|_| ModMul::new(&plan.mul_plan))
-                .collect(),
-            body: Body(plan.body.clone()),
+            fn hdl(&self) -> Verilog {
+                Verilog::Custom(self.body.0.clone())
+            }
         }
-    }
+    };
 }
 
-impl<const W: usize, const TA: usize, const TB: usize, const TP: usize> Logic
-    for MixedPointAdd<W, TA, TB, TP>
-{
-    fn update(&mut self) {}
-
-    fn connect(&mut self) {
-        self.out_valid.connect();
-        self.x3.connect();
-        self.y3.connect();
-        self.z3.connect();
-        for m in &mut self.muls {
-            m.clock.connect();
-            m.reset.connect();
-            m.in_valid.connect();
-            m.a.connect();
-            m.b.connect();
-        }
-    }
-
-    fn hdl(&self) -> Verilog {
-        Verilog::Custom(self.body.0.clone())
-    }
-}
+point_add_block!(
+    /// The projective adder's block.
+    PointAdd { z2 }
+);
+point_add_block!(
+    /// The mixed adder's block: [`PointAdd`] without the z2 port.
+    MixedPointAdd {}
+);
 
 pub(crate) fn ports(w: usize, mixed: bool) -> Vec<PortSpec> {
     let c = |n: &str, d: &str| PortSpec::input(n, w, d);
