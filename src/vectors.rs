@@ -145,18 +145,10 @@ fn msm_input(
     }
 }
 
-/// Curve, points and scalars for the MSM core (--curve and the file's curve must agree).
-pub fn load_msm(curve: &CurveArgs, v: &VectorArgs) -> Result<MsmInput, Failure> {
-    msm_input(
-        v,
-        |c| curve.curve(Some(c)).map(|_| ()),
-        || curve.curve(None),
-    )
-}
-
-/// Curve, MSMs and seed for `sim msm --batch M`: with --random N, M MSMs of N random pairs
-/// each, MSM i drawn from seed S + i; with --input, the file's "batches" (their number must be
-/// M when --batch is given) or its one MSM.
+/// Curve, MSMs and seed for `sim msm [--batch M]` (--curve and the file's curve must agree):
+/// with --random N, M MSMs (1 without --batch) of N random pairs each, MSM i drawn from seed
+/// S + i; with --input, the file's one MSM, or with --batch M its "batches" (exactly M) or its
+/// one MSM. A file of "batches" without --batch is refused, not cut to its first MSM.
 pub fn load_msm_batches(
     curve: &CurveArgs,
     v: &VectorArgs,
@@ -169,7 +161,12 @@ pub fn load_msm_batches(
         (Some(path), None) => {
             let file = MsmFile::from_json(&read_file(path)?).map_err(|e| in_file(path, e))?;
             let c = curve.curve(Some(&file.curve))?;
-            let (_, jobs) = file.parse_batches().map_err(|e| in_file(path, e))?;
+            let jobs = if batch.is_some() {
+                file.parse_batches().map_err(|e| in_file(path, e))?.1
+            } else {
+                let (_, p, s) = file.parse().map_err(|e| in_file(path, e))?;
+                vec![(p, s)]
+            };
             if let Some(m) = batch {
                 if m != jobs.len() {
                     return Err(Failure::input(format!(

@@ -1363,6 +1363,8 @@ fn sim_msm_adders_and_batches() {
         &["sim", "msm", "--input", &f, "--batch", "3", "--json"],
         "--batch 3",
     );
+    // A file of batches is not cut to its first MSM without --batch.
+    assert_bad_input(&["sim", "msm", "--input", &f, "--json"], "--batch M");
     assert_bad_input(
         &["sim", "msm", "--random", "4", "--seed", "1", "--batch", "0"],
         "--batch",

@@ -204,7 +204,7 @@ impl MsmFile {
         let curve = Curve::from_name(&self.curve)?;
         if self.batches.is_some() {
             return Err(GoldenError::BadInput(
-                "the file holds \"batches\" (several MSMs): run it with --batch M".into(),
+                "the file holds \"batches\" (several MSMs): run it with `sim msm --batch M`".into(),
             ));
         }
         let (points, scalars) = parse_job(&curve, &self.points, &self.scalars, "")?;

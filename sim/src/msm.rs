@@ -175,14 +175,8 @@ const OUTPUTS: [&str; 6] = [
     "out_bucket",
     "out_last",
 ];
-const STATS: [&str; 6] = [
-    "stat_cycles",
-    "stat_accum_cycles",
-    "stat_bucket_adds",
-    "stat_hazards",
-    "stat_stalls",
-    "stat_adds",
-];
+/// The statistics ports, read in this order (`stats[i]` below).
+const STATS: [&str; 6] = zkhdl_hdl::msm::STAT_PORTS;
 
 /// Runs one MSM through a given core.
 #[allow(clippy::too_many_arguments)]

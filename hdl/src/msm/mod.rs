@@ -72,6 +72,15 @@ use serde::{Deserialize, Serialize};
 pub const SCALAR_PORT: usize = 256;
 /// Width of the statistics counters.
 pub const STAT_BITS: usize = 32;
+/// The statistics ports, in manifest order.
+pub const STAT_PORTS: [&str; 6] = [
+    "stat_cycles",
+    "stat_accum_cycles",
+    "stat_bucket_adds",
+    "stat_hazards",
+    "stat_stalls",
+    "stat_adds",
+];
 /// Largest window width the generator takes (2^15 buckets per window).
 pub const MAX_WINDOW: usize = 16;
 /// Most point adders ([`MsmConfig::adders`]) one core takes.
@@ -1003,14 +1012,7 @@ wire all_ready = &lane_in_ready;\n\
 assign in_ready = all_ready;\n",
         n1 = n - 1
     );
-    let stats = [
-        "stat_cycles",
-        "stat_accum_cycles",
-        "stat_bucket_adds",
-        "stat_hazards",
-        "stat_stalls",
-        "stat_adds",
-    ];
+    let stats = STAT_PORTS;
     let mut unused = vec![format!("lane{}_horner_ready", n - 1)];
     for j in 0..n {
         v.push_str(&format!(
