@@ -429,6 +429,10 @@ pub enum EstimateCore {
         /// the LUTs then count in `fits` and `adders_that_fit`.
         #[arg(long, value_name = "LUTS")]
         adder_luts: Option<u64>,
+        /// One bank of buckets (as `sim msm --single-bank`): half the bucket memory, no
+        /// overlap of back-to-back MSMs. Cores with --adders above 1 always have one bank.
+        #[arg(long)]
+        single_bank: bool,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,

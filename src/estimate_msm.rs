@@ -29,7 +29,9 @@
 //! stored twice so that the controller has two read ports (one write, one registered read per
 //! copy); each copy goes to URAM288 (4K x 72) when it is 4K words or deeper and the family has
 //! URAM, else to block RAM (RAMB36E2 or DP16KD, the best shape), and to the other kind when it
-//! does not fit there. One occupancy bit per bucket lives in LUT RAM. The buckets fit when
+//! does not fit there. The one-adder core is double-buffered (two banks of buckets, so the
+//! next MSM accumulates while this one aggregates; `bucket_banks` = 2, `--single-bank` for
+//! one), which doubles the depth. One occupancy bit per bucket lives in LUT RAM. The buckets fit when
 //! each kind uses at most [`USABLE_FRACTION`] of the part (`buckets_fit`). With K adders
 //! (`--adders`) there are K lanes, each with the buckets of its own windows. The core fits
 //! (`fits`) when the buckets fit and the K adders' DSP tiles (`dsps`, K x `adder_dsps`) are at
@@ -252,9 +254,13 @@ pub struct BucketMemory {
 
 /// Maps the buckets of `cfg` onto `part` (see the module notes).
 pub fn bucket_memory(cfg: &MsmConfig, part: &Part) -> BucketMemory {
-    // K lanes: K memories of one lane's buckets.
+    // K lanes: K memories of one lane's buckets; a double-buffered core: both banks.
     let k = cfg.adders.max(1);
-    let bm = MsmBlocks::of(&cfg.lane_config()).bucket_memory;
+    let bm = if cfg.overlapped() {
+        MsmBlocks::of(cfg).bucket_memory
+    } else {
+        MsmBlocks::of(&cfg.lane_config()).bucket_memory
+    };
     let (depth, width) = (bm.buckets, bm.value_bits);
     let cap = |c: u64| (USABLE_FRACTION * c as f64).floor() as u64;
     let bram = 2 * k as u64 * parts::brams_for(part.family, depth, width);
@@ -291,6 +297,8 @@ pub fn bucket_memory(cfg: &MsmConfig, part: &Part) -> BucketMemory {
 #[derive(Clone, Debug)]
 pub struct MsmEstimate {
     pub window: usize,
+    /// Bucket banks of the core (2: double-buffered, see `MsmConfig::overlap`).
+    pub banks: usize,
     pub cycles: Cycles,
     pub memory: BucketMemory,
     pub clear_cycles: u64,
@@ -305,6 +313,7 @@ pub fn project(
     part: &Part,
     window: Option<usize>,
     adders: usize,
+    single_bank: bool,
 ) -> Result<(MsmEstimate, usize, usize), Failure> {
     if n == 0 {
         return Err(Failure::input("--n must be at least 1"));
@@ -325,6 +334,7 @@ pub fn project(
     let config = |c: usize| {
         let mut cfg = MsmConfig::new(adder.clone(), fr.bits(), c);
         cfg.adders = adders;
+        cfg.overlap = !single_bank;
         cfg
     };
     let at = |c: usize| -> Result<MsmEstimate, Failure> {
@@ -333,6 +343,7 @@ pub fn project(
         let memory = bucket_memory(&cfg, part);
         Ok(MsmEstimate {
             window: c,
+            banks: cfg.banks(),
             cycles: cycles_adders(n, &r, c, latency, adders),
             // Every lane clears its own buckets at once.
             clear_cycles: (memory.buckets / adders) as u64,
@@ -457,6 +468,7 @@ pub fn to_json(
         "buckets_bits": e.memory.bits,
         "bucket_value_bits": e.memory.value_bits,
         "bucket_copies": 2,
+        "bucket_banks": e.banks,
         "bucket_brams": e.memory.brams,
         "bucket_urams": e.memory.urams,
         "occupancy_luts": e.memory.occupancy_luts,
@@ -476,6 +488,7 @@ pub fn msm_command(
     window: Option<usize>,
     adders: usize,
     adder_luts: Option<u64>,
+    single_bank: bool,
     json_out: bool,
 ) -> Outcome {
     let p = parts::part(part).ok_or_else(|| {
@@ -496,7 +509,7 @@ pub fn msm_command(
             zkhdl_hdl::msm::MAX_ADDERS
         )));
     }
-    let est = project(&curve, curve_args, n, p, window, adders)?;
+    let est = project(&curve, curve_args, n, p, window, adders, single_bank)?;
     let v = to_json(&curve, p, n, &est, fmax, adders, adder_luts);
     if json_out {
         println!("{}", crate::report::pretty(&v));
@@ -538,8 +551,8 @@ fn print_table(v: &Value) {
         println!("| time | {secs:.3} s |");
     }
     println!(
-        "| buckets | {} bits in 2 copies: {} block RAM, {} URAM, {} LUTs of occupancy bits; fits: {} |",
-        v["buckets_bits"], v["bucket_brams"], v["bucket_urams"], v["occupancy_luts"], v["buckets_fit"]
+        "| buckets | {} bits in {} bank(s), 2 copies: {} block RAM, {} URAM, {} LUTs of occupancy bits; fits: {} |",
+        v["buckets_bits"], v["bucket_banks"], v["bucket_brams"], v["bucket_urams"], v["occupancy_luts"], v["buckets_fit"]
     );
     println!(
         "| point adders | {} x {} DSP tiles = {} (part: {}, fits: {}) |",

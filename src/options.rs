@@ -162,6 +162,11 @@ pub struct MsmArgs {
     /// its own adder, bucket memory and hazard tracking.
     #[arg(long, default_value_t = 1)]
     pub adders: usize,
+    /// One bank of buckets instead of two: the next MSM waits for the previous result instead
+    /// of accumulating while the previous MSM aggregates (half the bucket memory). Cores with
+    /// --adders above 1 or --host-aggregation always have one bank.
+    #[arg(long)]
+    pub single_bank: bool,
 }
 
 impl MsmArgs {
@@ -181,6 +186,7 @@ impl MsmArgs {
         cfg.fifo_depth = self.fifo_depth;
         cfg.host_aggregation = self.host_aggregation;
         cfg.adders = self.adders;
+        cfg.overlap = !self.single_bank;
         cfg.validate()?;
         Ok(cfg)
     }

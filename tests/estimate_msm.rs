@@ -64,8 +64,10 @@ fn bls12_381_2_24_on_u250() {
     let c = u(&v, "window");
     let w = windows_381(c);
     assert_eq!(u(&v, "windows"), w);
-    // Bucket memory: 2 copies x W x 2^(c-1) x 1143 bits, each copy in URAM288 (4K x 72).
-    let depth = w << (c - 1);
+    // Bucket memory: 2 copies x 2 banks (the one-adder core is double-buffered) x W x
+    // 2^(c-1) x 1143 bits, each copy in URAM288 (4K x 72).
+    assert_eq!(u(&v, "bucket_banks"), 2);
+    let depth = 2 * (w << (c - 1));
     assert_eq!(u(&v, "buckets_bits"), 2 * depth * 1143);
     if depth >= 4096 {
         assert_eq!(
@@ -124,13 +126,26 @@ fn bls12_381_2_24_on_u250() {
 
 #[test]
 fn forced_window_clock_and_parts() {
-    // c = 16 does not fit: 2 x 16 x 32768 buckets of 1143 bits need 4096 URAM288.
+    // c = 16 does not fit: 2 copies of 16 x 32768 buckets of 1143 bits need 4096 URAM288
+    // with one bank, twice that with two.
     let v = estimate(&[
         "--n", "1048576", "--part", "vu9p", "--window", "16", "--fmax", "300",
     ]);
     assert_eq!(u(&v, "window"), 16);
     assert_eq!(v["fits"], false);
-    assert_eq!(u(&v, "bucket_urams"), 2 * 128 * 16);
+    assert_eq!(u(&v, "bucket_urams"), 2 * 2 * 128 * 16);
+    let one = estimate(&[
+        "--n",
+        "1048576",
+        "--part",
+        "vu9p",
+        "--window",
+        "16",
+        "--single-bank",
+    ]);
+    assert_eq!(u(&one, "bucket_banks"), 1);
+    assert_eq!(u(&one, "bucket_urams"), 2 * 128 * 16);
+    assert_eq!(2 * u(&one, "buckets_bits"), u(&v, "buckets_bits"));
     assert_eq!(v["fmax_source"], "given");
     assert_eq!(v["fmax_mhz"].as_f64(), Some(300.0));
     let s = v["seconds"].as_f64().unwrap();

@@ -111,9 +111,9 @@ pub enum End {
     AfterInputs(u64),
     /// This many cycles after `rows` output rows have been taken (to catch extra ones).
     AfterRows { rows: usize, cycles: u64 },
-    /// On the clock edge that takes an output row whose `port` (one of the outputs) is 1, such
-    /// as the MSM's `out_last`.
-    OnFlag(String),
+    /// On the clock edge that takes the `count`-th output row whose `port` (one of the
+    /// outputs) is 1, such as the MSM's `out_last` of the last of `count` MSMs.
+    OnFlag(String, usize),
 }
 
 /// A stream of input rows through a core, and which output ports form a result row.
@@ -208,6 +208,8 @@ pub struct Driven {
     pub rows: Vec<Vec<BigUint>>,
     /// The cycle (counted from the start of the run) each row was taken at.
     pub row_cycles: Vec<u64>,
+    /// Input rows the core had taken before each output row was taken.
+    pub row_inputs: Vec<usize>,
     /// Input rows the core took.
     pub inputs_taken: usize,
     /// Cycles a row was offered and the core held `in_ready` low (backpressure on the input).
@@ -245,9 +247,11 @@ pub fn drive<S: Simulator + ?Sized>(
         .map(|n| sim.port(n))
         .collect::<Result<Vec<_>, _>>()?;
     let flag = match &s.end {
-        End::OnFlag(name) => Some(s.outputs.iter().position(|o| o == name).ok_or_else(|| {
-            SimError::Config(format!("the end flag {name} is not one of the outputs"))
-        })?),
+        End::OnFlag(name, _) => {
+            Some(s.outputs.iter().position(|o| o == name).ok_or_else(|| {
+                SimError::Config(format!("the end flag {name} is not one of the outputs"))
+            })?)
+        }
         _ => None,
     };
     // Rows as words once, so the loop measures the simulator, not bignum conversion.
@@ -262,6 +266,7 @@ pub fn drive<S: Simulator + ?Sized>(
     let mut out = Driven::default();
     let (mut next, mut offering, mut idle_run, mut cooldown) = (0usize, false, 0u64, 0usize);
     let mut held: Option<Vec<BigUint>> = None;
+    let mut flags_seen = 0usize;
     let mut last_progress = start;
     // The cycle the end condition started counting from.
     let mut counting_from: Option<u64> = None;
@@ -322,9 +327,13 @@ pub fn drive<S: Simulator + ?Sized>(
             if ready {
                 held = None;
                 watch.taken(sim, &now)?;
-                stop = flag.is_some_and(|k| now[k] == BigUint::from(1u32));
+                if flag.is_some_and(|k| now[k] == BigUint::from(1u32)) {
+                    flags_seen += 1;
+                    stop = matches!(s.end, End::OnFlag(_, count) if flags_seen >= count);
+                }
                 out.rows.push(now);
                 out.row_cycles.push(c - start);
+                out.row_inputs.push(next);
                 last_progress = c;
             }
         }
@@ -342,7 +351,7 @@ pub fn drive<S: Simulator + ?Sized>(
                     break;
                 }
             }
-            End::OnFlag(_) => {}
+            End::OnFlag(..) => {}
         }
         sim.tick()?;
         if accepted {

@@ -200,8 +200,8 @@ pub fn simulate_core(
 struct Monitor {
     stats: Vec<PortId>,
     state: PortId,
-    /// The statistics at the last output.
-    at_last: Option<Vec<u64>>,
+    /// The statistics at each MSM's last output, and when it was taken.
+    at_last: Vec<(Vec<u64>, std::time::Instant)>,
     adds: u64,
     phase: u64,
 }
@@ -209,12 +209,12 @@ struct Monitor {
 impl<S: Simulator + ?Sized> Watch<S> for Monitor {
     fn taken(&mut self, sim: &mut S, row: &[BigUint]) -> Result<(), SimError> {
         if row[5].bit(0) {
-            self.at_last = Some(
-                self.stats
-                    .iter()
-                    .map(|p| sim.get_u64(*p))
-                    .collect::<Result<Vec<_>, _>>()?,
-            );
+            let stats = self
+                .stats
+                .iter()
+                .map(|p| sim.get_u64(*p))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.at_last.push((stats, std::time::Instant::now()));
         }
         Ok(())
     }
@@ -244,8 +244,10 @@ impl<S: Simulator + ?Sized> Watch<S> for Monitor {
 /// (Montgomery domain).
 type Output = (u64, u64, Vec<BigUint>);
 
-/// Runs several MSMs back to back on one model (one reset, one bucket clear): the core must
-/// take the next MSM as soon as the previous result has been taken.
+/// Runs several MSMs back to back on one model (one reset, one bucket clear), as one stream:
+/// the pairs of every MSM in order (`in_last` on each MSM's last pair), offered as soon as the
+/// core takes them. A double-buffered core takes the next MSM while the previous one is still
+/// aggregating; a single-bank core holds `in_ready` low until the result has been taken.
 pub fn simulate_batch(
     core: &GeneratedCore,
     cfg: &MsmConfig,
@@ -278,7 +280,7 @@ pub fn simulate_batch(
             .map(|n| sim.port(n))
             .collect::<Result<Vec<_>, _>>()?,
         state: sim.port("state")?,
-        at_last: None,
+        at_last: vec![],
         adds: u64::MAX,
         phase: u64::MAX,
     };
@@ -289,65 +291,103 @@ pub fn simulate_batch(
         rng: rng_from_seed(drive.seed ^ 0x6d73_6d00),
     };
     let latency = core.manifest.latency as u64;
-    let nb = (cfg.windows() * cfg.buckets()) as u64;
+    let nb = (cfg.windows() * cfg.buckets() * cfg.banks()) as u64;
     let watchdog = drive.watchdog.unwrap_or(2 * nb + 16 * (latency + 4) + 1024);
-    let mut runs = Vec::with_capacity(jobs.len());
+    // Every MSM's rows in one stream; ends[j]: the pairs of MSMs 0..=j.
+    let mut rows = vec![];
+    let mut ends = vec![];
     for (points, scalars) in jobs {
-        let rows = items(cfg, curve, points, scalars);
-        let n = rows.len();
-        let mut stream = Stream::new(&INPUTS, rows, &OUTPUTS, End::OnFlag("out_last".into()));
-        stream.watchdog = Some(watchdog);
-        let pb = progress_bar(opts.progress && n > 2000, n as u64, "msm pairs");
-        (monitor.at_last, monitor.adds, monitor.phase) = (None, u64::MAX, u64::MAX);
-        let driven = crate::driver::drive(session.sim(), &stream, &mut pattern, &mut monitor, &pb);
-        pb.finish_and_clear();
-        let driven = match driven {
-            Ok(d) => d,
-            Err(e) => {
-                if opts.trace.is_some() {
-                    session.finish();
-                }
-                return Err(e);
-            }
-        };
-        let mut stream_errors = driven.stream_errors;
-        if driven.inputs_taken != n {
+        rows.extend(items(cfg, curve, points, scalars));
+        ends.push(rows.len());
+    }
+    let n = rows.len();
+    let mut stream = Stream::new(
+        &INPUTS,
+        rows,
+        &OUTPUTS,
+        End::OnFlag("out_last".into(), jobs.len()),
+    );
+    stream.watchdog = Some(watchdog);
+    let pb = progress_bar(opts.progress && n > 2000, n as u64, "msm pairs");
+    let began = std::time::Instant::now();
+    let driven = crate::driver::drive(session.sim(), &stream, &mut pattern, &mut monitor, &pb);
+    pb.finish_and_clear();
+    if opts.trace.is_some() {
+        session.finish();
+    }
+    let driven = driven?;
+    // The outputs of MSM j: the rows up to its out_last.
+    let mut groups: Vec<(Vec<Output>, usize)> = vec![];
+    let mut current = vec![];
+    for (i, mut r) in driven.rows.into_iter().enumerate() {
+        let last = r[5].bit(0);
+        let window = r[3].iter_u64_digits().next().unwrap_or(0);
+        let bucket = r[4].iter_u64_digits().next().unwrap_or(0);
+        r.truncate(3);
+        current.push((window, bucket, r));
+        if last {
+            groups.push((std::mem::take(&mut current), i));
+        }
+    }
+    let mut runs = Vec::with_capacity(jobs.len());
+    let (mut prev_cycle, mut prev_time) = (0u64, began);
+    for (j, (points, scalars)) in jobs.iter().enumerate() {
+        let mut stream_errors = driven.stream_errors.clone();
+        let Some((outputs, last)) = groups.get(j).cloned() else {
             stream_errors.push(format!(
-                "the core gave its result after taking {} of {n} pairs",
-                driven.inputs_taken
+                "the core gave {} results for {} MSMs",
+                groups.len(),
+                jobs.len()
+            ));
+            runs.push(finish(
+                core,
+                cfg,
+                curve,
+                points,
+                scalars,
+                Outcome {
+                    outputs: vec![],
+                    stats: vec![0; STATS.len()],
+                    stream_errors,
+                },
+                0,
+                0.0,
+                report.clone(),
+            ));
+            continue;
+        };
+        let taken = driven.row_inputs[last];
+        if taken < ends[j] {
+            let first = if j == 0 { 0 } else { ends[j - 1] };
+            stream_errors.push(format!(
+                "the core gave its result after taking {} of {} pairs",
+                taken.saturating_sub(first),
+                ends[j] - first
             ));
         }
-        let outcome = Outcome {
-            outputs: driven
-                .rows
-                .into_iter()
-                .map(|mut r| {
-                    let window = r[3].iter_u64_digits().next().unwrap_or(0);
-                    let bucket = r[4].iter_u64_digits().next().unwrap_or(0);
-                    r.truncate(3);
-                    (window, bucket, r)
-                })
-                .collect(),
-            stats: monitor
-                .at_last
-                .take()
-                .expect("the run ends on the last output, which reads the statistics"),
-            stream_errors,
-        };
+        let (stats, at) = monitor
+            .at_last
+            .get(j)
+            .cloned()
+            .expect("every MSM's last output reads the statistics");
+        // Cycles up to the edge that took this result, from the previous result's edge.
+        let cycle = driven.row_cycles[last] + 1;
         runs.push(finish(
             core,
             cfg,
             curve,
             points,
             scalars,
-            outcome,
-            driven.cycles,
-            driven.wall_s,
+            Outcome {
+                outputs,
+                stats,
+                stream_errors,
+            },
+            cycle - prev_cycle,
+            (at - prev_time).as_secs_f64(),
             report.clone(),
         ));
-    }
-    if opts.trace.is_some() {
-        session.finish();
+        (prev_cycle, prev_time) = (cycle, at);
     }
     Ok(runs)
 }
@@ -421,11 +461,10 @@ fn finish(
         if o.outputs.len() != 1 {
             stream_errors.push(format!("{} results instead of one", o.outputs.len()));
         }
-        to_affine(
-            &o.outputs[o.outputs.len() - 1].2,
-            "result",
-            &mut stream_errors,
-        )
+        match o.outputs.last() {
+            Some(out) => to_affine(&out.2, "result", &mut stream_errors),
+            None => Affine::Infinity,
+        }
     };
     let expected = curve.msm(points, scalars);
     let expected_bucket_adds: u64 = points

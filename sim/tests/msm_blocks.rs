@@ -893,18 +893,21 @@ fn every_block_lints_clean() {
 
 #[test]
 fn whole_msms_lint_clean_in_the_msm_modules() {
-    for (curve, window, host) in [
-        ("bls12-381", None, false),
-        ("bls12-381", None, true),
-        ("bls12-381", Some(4), false),
-        ("bn254", None, false),
-        ("bn254", None, true),
+    // (curve, window, host aggregation, double-buffered)
+    for (curve, window, host, overlap) in [
+        ("bls12-381", None, false, true),
+        ("bls12-381", None, true, true),
+        ("bls12-381", Some(4), false, true),
+        ("bn254", None, false, true),
+        ("bn254", None, false, false),
+        ("bn254", None, true, true),
     ] {
         let c = Curve::from_name(curve).unwrap();
         let mut cfg = config_for(&c, 4);
         let latency = zkhdl_hdl::point_add::plan(&cfg.adder).unwrap().latency;
         cfg.window = window.unwrap_or_else(|| best_window(1024, cfg.scalar_bits, latency));
         cfg.host_aggregation = host;
+        cfg.overlap = overlap;
         let core = cfg.generate().unwrap();
         let modules = module_of_lines(&core.verilog);
         let top = &core.manifest.top;
@@ -927,7 +930,7 @@ fn whole_msms_lint_clean_in_the_msm_modules() {
             .collect();
         assert!(
             mine.is_empty(),
-            "{curve} c = {} host {host}:\n{}",
+            "{curve} c = {} host {host} overlap {overlap}:\n{}",
             cfg.window,
             mine.join("\n")
         );

@@ -7,7 +7,10 @@
 //!   (the identity; x and y ignored), `in_scalar` (below r), `in_last` on the final pair. A pair
 //!   is taken on a rising edge with `in_valid && in_ready`. `in_ready` depends on the core's
 //!   state only, never on `in_valid`. After the pair with `in_last`, `in_ready` stays low until
-//!   the result has been taken.
+//!   the MSM's last bucket addition has left the adder and the previous MSM's result has been
+//!   taken (double-buffered core, [`MsmConfig::overlap`]: it then takes the next MSM while
+//!   this one aggregates), or until this MSM's result has been taken (one bank: lanes, host
+//!   aggregation, `overlap` off).
 //! - Output, valid/ready: `out_x`, `out_y`, `out_z` (projective, Montgomery domain; the
 //!   identity has z = 0). Held with `out_valid` until a rising edge with `out_ready`; then the
 //!   core takes the next MSM. With [`MsmConfig::host_aggregation`] the core instead hands
@@ -39,6 +42,18 @@
 //!
 //! An empty bucket, running sum or total is a cleared occupancy bit and reads as the identity
 //! (0 : 1 : 0), which the complete formula adds like any point.
+//!
+//! Double buffering ([`MsmConfig::overlap`], the default for one adder aggregating on chip):
+//! the bucket memory has two banks (a bank bit above the bucket address). Accumulation writes
+//! bank `fg_bank`; when an MSM is drained and the background is idle (the previous result
+//! taken), the hand-over gives its bank to the background, which aggregates, combines and
+//! holds the result (`background`: S_AGG, S_COMB, S_OUT, S_IDLE), while the accumulation takes
+//! the next MSM into the other bank. Aggregation empties each bucket as it reads it, so the
+//! bank is clear again when the background is done. The background's additions go first in
+//! the adder's slots (they are latency-bound chains that leave most slots free); the bucket
+//! scheduler is held in their cycles (`hold`). The statistics ports then show the MSM in the
+//! background: its accumulation counters are taken over at the hand-over and its cycles and
+//! additions counted on; so the statistics read with a result are that MSM's own.
 //!
 //! With [`MsmConfig::adders`] K above 1 the core is K lanes, each this controller with its own
 //! adder, over consecutive windows; see [`lanes`].
@@ -108,7 +123,17 @@ pub struct MsmConfig {
     /// hazard tracking (see [`lanes`]).
     #[serde(default = "one")]
     pub adders: usize,
+    /// Double-buffered buckets (two banks): the aggregation and window combination of one MSM
+    /// run in the background, in the adder slots they need first, while the next MSM
+    /// accumulates into the other bank. One-adder cores with on-chip aggregation only (see
+    /// [`MsmConfig::overlapped`]); it doubles the bucket memory.
+    #[serde(default = "yes")]
+    pub overlap: bool,
     pub top: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl MsmConfig {
@@ -120,8 +145,20 @@ impl MsmConfig {
             fifo_depth: 16,
             host_aggregation: false,
             adders: 1,
+            overlap: true,
             top: "zk_msm".into(),
         }
+    }
+
+    /// Whether the core is built double-buffered: [`MsmConfig::overlap`] on a one-adder core
+    /// that aggregates on chip (lanes and the host hand-out keep one bank).
+    pub fn overlapped(&self) -> bool {
+        self.overlap && self.adders == 1 && !self.host_aggregation
+    }
+
+    /// Bucket banks: 2 when [`MsmConfig::overlapped`], else 1.
+    pub fn banks(&self) -> usize {
+        1 + usize::from(self.overlapped())
     }
 
     /// Number of windows: signed digits need one bit more than the scalar. With K adders,
@@ -143,6 +180,7 @@ impl MsmConfig {
     pub fn lane_config(&self) -> MsmConfig {
         let mut lane = self.clone();
         lane.adders = 1;
+        lane.overlap = false;
         lane.scalar_bits = self.lane_windows() * self.window - 1;
         lane.top = format!("{}_lane", self.top);
         lane
@@ -315,8 +353,9 @@ impl MsmBlocks {
         let k = cfg.adder.r_bits();
         let c = cfg.window;
         let nw = cfg.windows();
-        let ab = index_bits(nw) + c - 1;
-        let nb = nw * cfg.buckets();
+        // Bucket address {bank, window, |d| - 1}; the bank bit only when double-buffered.
+        let ab = index_bits(nw) + c - 1 + cfg.banks() - 1;
+        let nb = nw * cfg.buckets() * cfg.banks();
         MsmBlocks {
             recoder: RecoderConfig {
                 window: c,
@@ -430,11 +469,15 @@ fn plan_kind(cfg: &MsmConfig, lane: bool) -> Result<MsmPlan, HdlError> {
     let wb = index_bits(nw);
     let ab = wb + c - 1; // bucket address {window, |d| - 1}
     let nb = nw * m;
+    // Double-buffered: a bank bit above the bucket address, 2 nb addresses.
+    let ov = cfg.overlapped();
+    let fab = ab + usize::from(ov);
+    let nbt = nb * cfg.banks();
     let na = 2 * nw + 1; // aux: R_w, S_w, T
     let axb = index_bits(na);
     let f = cfg.fifo_depth;
     let l = adder.latency;
-    let tw = 1 + ab.max(axb);
+    let tw = 1 + fab.max(axb);
     let kk = 3 * k;
     let top = &cfg.top;
     let pad = |n: &str| {
@@ -473,6 +516,138 @@ wire unused_high_bits = |{{{}}};\n",
         format!("{{{}'d0, dump_address[{}:{}]}}", 16 - wb, ab - 1, c - 1)
     };
     let dbkt = format!("{{{}'d0, dump_address[{}:0]}} + 16'd1", 17 - c, c - 2);
+    let result_load = format!(
+        "result_x <= aux_occupied[{t_idx}] ? aux_value[{t_idx}][{k1}:0] : {k}'d0;\n\
+                result_y <= aux_occupied[{t_idx}] ? aux_value[{t_idx}][{k2m1}:{k}] : {oh};\n\
+                result_z <= aux_occupied[{t_idx}] ? aux_value[{t_idx}][{kk1}:{k2}] : {k}'d0;\n",
+        k1 = k - 1,
+        k2 = 2 * k,
+        k2m1 = 2 * k - 1,
+        kk1 = kk - 1,
+    );
+    let stat_outputs = if ov {
+        "    stat_cycles = result_cycles;\n    stat_accum_cycles = result_accum;\n    \
+         stat_bucket_adds = result_bucket;\n    stat_hazards = result_hazards;\n    \
+         stat_stalls = result_stalls;\n    stat_adds = result_adds;\n    \
+         state = background != S_IDLE ? background : phase;\n"
+            .to_string()
+    } else {
+        "    stat_cycles = n_cycles;\n    stat_accum_cycles = n_accum;\n    \
+         stat_bucket_adds = n_bucket;\n    stat_hazards = n_hazard;\n    stat_stalls = n_stall;\n    \
+         stat_adds = n_adds;\n    state = phase;\n"
+            .to_string()
+    };
+    let (after_accumulation, background_block) = if ov {
+        (
+            format!(
+                "        S_DRAIN: begin\n\
+            if (handover) begin\n\
+                phase <= S_ACCUM;\n\
+                got_last <= 1'b0;\n\
+                started <= 1'b0;\n\
+                aux_occupied <= {na}'d0;\n\
+            end\n\
+        end\n"
+            ),
+            format!(
+                "// The background: aggregation, combination and the result of the MSM in bank bg_bank.\n\
+// Its statistics are the drained MSM's, taken over at the hand-over and counted on.\n\
+reg [{sb1}:0] result_cycles = 0, result_accum = 0, result_bucket = 0, result_hazards = 0, result_stalls = 0, result_adds = 0;\n\
+always @(posedge clock) begin\n\
+    if (reset) begin\n\
+        background <= S_IDLE;\n\
+        fg_bank <= 1'b0;\n\
+        bg_bank <= 1'b0;\n\
+    end else begin\n\
+        case (background)\n\
+        S_IDLE: if (handover) begin\n\
+            background <= S_AGG;\n\
+            bg_bank <= fg_bank;\n\
+            fg_bank <= !fg_bank;\n\
+        end\n\
+        S_AGG: if (aggregation_done) background <= S_COMB;\n\
+        S_COMB: if (combination_done && aux_adds_in_flight == 16'd0) begin\n\
+                background <= S_OUT;\n\
+                {result_load}\
+        end\n\
+        S_OUT: if (out_ready) background <= S_IDLE;\n\
+        default: background <= S_IDLE;\n\
+        endcase\n\
+    end\n\
+    if (handover) begin\n\
+        result_cycles <= n_cycles + {sb}'d1;\n\
+        result_accum <= n_accum;\n\
+        result_bucket <= n_bucket;\n\
+        result_hazards <= n_hazard;\n\
+        result_stalls <= n_stall;\n\
+        result_adds <= n_adds;\n\
+    end else begin\n\
+        if (aggregating || combining) result_cycles <= result_cycles + {sb}'d1;\n\
+        if (background_issue) result_adds <= result_adds + {sb}'d1;\n\
+    end\n\
+end\n",
+                sb = STAT_BITS,
+                sb1 = STAT_BITS - 1,
+            ),
+        )
+    } else {
+        let wait_state = if lane {
+            format!(
+                "        S_WAIT: begin\n\
+            // The total of the lane above: the start of this lane's Horner chain.\n\
+            if (horner_take) begin\n\
+                phase <= S_COMB;\n\
+                aux_value[{t_idx}] <= {{horner_z[{k1}:0], horner_y[{k1}:0], horner_x[{k1}:0]}};\n\
+                aux_occupied[{t_idx}] <= !horner_inf;\n\
+            end\n\
+        end\n",
+                k1 = k - 1
+            )
+        } else {
+            String::new()
+        };
+        let next_msm = format!("                phase <= S_ACCUM;\n                got_last <= 1'b0;\n                started <= 1'b0;\n                aux_occupied <= {na}'d0;\n");
+        (
+            format!(
+                "        S_DRAIN: begin\n\
+            if (drain_done) begin\n\
+                phase <= HOST ? S_DUMP : S_AGG;\n\
+                dump_address <= {fab}'d0;\n\
+                dump_have <= 1'b0;\n\
+            end\n\
+        end\n\
+        S_AGG: begin\n\
+            if (aggregation_done) phase <= {after_aggregation};\n\
+        end\n\
+{wait_state}\
+        S_COMB: begin\n\
+            if (combination_done && aux_adds_in_flight == 16'd0) begin\n\
+                phase <= S_OUT;\n\
+                {result_load}\
+            end\n\
+        end\n\
+        S_OUT: begin\n\
+            if (out_ready) begin\n\
+{next_msm}            end\n\
+        end\n\
+        S_DUMP: begin\n\
+            // Host aggregation: every bucket in address order, one per two cycles (read\n\
+            // port B reads dump_address).\n\
+            if (!dump_have) begin\n\
+                dump_have <= 1'b1;\n\
+            end else if (out_ready) begin\n\
+                dump_have <= 1'b0;\n\
+                dump_address <= dump_address + {fab}'d1;\n\
+                if (dump_address == {fab}'d{nb1}) begin\n\
+{next_msm}                end\n\
+            end\n\
+        end\n",
+                after_aggregation = if lane { "S_WAIT" } else { "S_COMB" },
+                nb1 = nb - 1,
+            ),
+            String::new(),
+        )
+    };
     let mut v = String::new();
     if lane {
         // Verilator compiles one lane's C++ for all K instances instead of K inlined copies.
@@ -481,19 +656,22 @@ wire unused_high_bits = |{{{}}};\n",
     v.push_str(&format!(
         "// MSM controller: c = {c}, {nw} windows x {m} buckets, parking FIFO {f}, adder latency {l}.\n\
 localparam S_CLEAR = 3'd0, S_ACCUM = 3'd1, S_DRAIN = 3'd2, S_AGG = 3'd3, S_COMB = 3'd4, S_OUT = 3'd5, S_DUMP = 3'd6{s_wait};\n\
-localparam HOST = 1'b{host};\n\
+{host_param}\
 reg [2:0] phase = S_CLEAR;\n\
-wire clearing = !reset && phase == S_CLEAR;\n\
+{background_regs}wire clearing = !reset && phase == S_CLEAR;\n\
 wire accumulating = !reset && phase == S_ACCUM;\n\
-wire aggregating = !reset && phase == S_AGG;\n\
-wire combining = !reset && phase == S_COMB;\n\
-reg [{ab1}:0] clear_address = 0;\n\
+wire aggregating = !reset && {agg_phase} == S_AGG;\n\
+wire combining = !reset && {agg_phase} == S_COMB;\n\
+reg [{fab1}:0] clear_address = 0;\n\
 // Aux memory {{Z, Y, X}}: the running sum R_w at w, the window sum S_w at {nw} + w, the total\n\
 // T at {t_idx}; occupancy and in-adder bits.\n\
 reg [{kk1}:0] aux_value [0:{na1}];\n\
 reg [{na1}:0] aux_occupied = 0;\n\
 reg [{na1}:0] aux_busy = 0;\n\
-reg [15:0] additions_in_flight = 0;\n\
+// Additions in the adder (issued, not yet written back), by destination.\n\
+reg [15:0] bucket_adds_in_flight = 0;\n\
+reg [15:0] aux_adds_in_flight = 0;\n\
+wire background_issue;\n\
 {unused_high}\
 // Input: the next pair, and the point being scheduled (one window per cycle).\n\
 reg next_valid = 0;\n\
@@ -517,13 +695,14 @@ wire point_load = accumulating && (!point_valid || (advance && last_window)) && 
     .step(advance),\n\
     .bucket_address(point_bucket), .digit_negative(digit_negative), .digit_zero(digit_zero),\n\
     .last_window(last_window));\n\
+wire [{fab1}:0] point_bucket_full = {point_bucket_full};\n\
 wire [{k1}:0] point_y_signed = digit_negative ? point_y_negated : point_y;\n\
 // Parking FIFO of {{bucket, x, y}}.\n\
 wire [{fe1}:0] parked_entry;\n\
 wire fifo_empty, fifo_full;\n\
-wire [{ab1}:0] parked_bucket = parked_entry[{fe1}:{k2}];\n\
+wire [{fab1}:0] parked_bucket = parked_entry[{fe1}:{k2}];\n\
 {top}_parking_fifo parking_fifo (\n\
-    .clock(clock), .reset(reset), .push(park), .push_entry({{point_bucket, point_y_signed, point_x}}),\n\
+    .clock(clock), .reset(reset), .push(park), .push_entry({{point_bucket_full, point_y_signed, point_x}}),\n\
     .pop(issue_parked), .head_entry(parked_entry), .empty(fifo_empty), .full(fifo_full));\n\
 // Writeback of a finished addition (the destination tag travels beside the adder).\n\
 reg [{tagsw1}:0] dest_tag_pipe = 0;\n\
@@ -532,26 +711,27 @@ wire writeback = adder$out_valid;\n\
 wire writeback_to_aux = writeback_tag[{tw1}];\n\
 wire writeback_to_bucket = !reset && writeback && !writeback_to_aux;\n\
 wire [{axb1}:0] writeback_aux_index = writeback_tag[{axb1}:0];\n\
-wire [{ab1}:0] writeback_bucket = writeback_tag[{ab1}:0];\n\
+wire [{fab1}:0] writeback_bucket = writeback_tag[{fab1}:0];\n\
 wire [{kk1}:0] writeback_value = {{adder$z3[{k1}:0], adder$y3[{k1}:0], adder$x3[{k1}:0]}};\n\
 // Accumulation: which addition the adder's slot takes.\n\
 {top}_bucket_scheduler bucket_scheduler (\n\
-    .clock(clock), .accumulating(accumulating), .point_valid(point_valid), .digit_zero(digit_zero),\n\
-    .point_bucket(point_bucket), .parked_waiting(!fifo_empty), .parked_bucket(parked_bucket),\n\
+    .clock(clock), .accumulating(accumulating), .hold(background_issue), .point_valid(point_valid),\n\
+    .digit_zero(digit_zero), .point_bucket(point_bucket_full), .parked_waiting(!fifo_empty), .parked_bucket(parked_bucket),\n\
     .fifo_full(fifo_full), .done_enable(writeback_to_bucket), .done_bucket(writeback_bucket),\n\
     .clear_enable(clearing), .clear_address(clear_address), .issue_parked(issue_parked),\n\
     .issue_new(issue_new), .park(park), .advance(advance), .stall(stall));\n\
 // Aggregation and window combination.\n\
 reg operands_valid = 0;\n\
-wire drain_done = !reset && phase == S_DRAIN && additions_in_flight == 16'd0 && !operands_valid;\n\
+wire drain_done = !reset && phase == S_DRAIN && bucket_adds_in_flight == 16'd0;\n\
+{handover_wire}
 wire aggregation_step, aggregation_to_window_sum, aggregation_pending;\n\
 wire [{wb1}:0] aggregation_window, combination_window;\n\
 wire [{ab1}:0] aggregation_bucket;\n\
 wire combination_step, combination_doubling, combination_done;\n\
-wire aggregation_done = aggregating && !aggregation_pending && additions_in_flight == 16'd0 && !operands_valid;\n\
+wire aggregation_done = aggregating && !aggregation_pending && aux_adds_in_flight == 16'd0;\n\
 {horner_wires}
 {top}_aggregation_sequencer aggregation_sequencer (\n\
-    .clock(clock), .start_aggregation(drain_done), .aggregating(aggregating),\n\
+    .clock(clock), .start_aggregation({begin_aggregation}), .aggregating(aggregating),\n\
     .running_sum_busy(aux_busy[{nw1}:0]), .window_sum_busy(aux_busy[{nw2m1}:{nw}]),\n\
     .start_combination({start_combination}), .combining(combining), .total_busy(aux_busy[{t_idx}]),\n\
     .aggregation_step(aggregation_step), .aggregation_window(aggregation_window),\n\
@@ -561,19 +741,20 @@ wire aggregation_done = aggregating && !aggregation_pending && additions_in_flig
     .combination_done(combination_done));\n\
 // Bucket memory: written back by the adder; emptied by the clearing walk, by aggregation\n\
 // (a bucket read, issued or skipped) and by the hand-out to the host.\n\
-reg [{ab1}:0] dump_address = 0;\n\
+reg [{fab1}:0] dump_address = 0;\n\
 reg dump_have = 0;\n\
 wire dump_taken = !reset && phase == S_DUMP && dump_have && out_ready;\n\
 wire bucket_empty = clearing || (aggregation_step && !aggregation_to_window_sum) || dump_taken;\n\
-wire [{ab1}:0] bucket_empty_address = phase == S_CLEAR ? clear_address : phase == S_AGG ? aggregation_bucket : dump_address;\n\
+wire [{fab1}:0] aggregation_bucket_full = {aggregation_bucket_full};\n\
+wire [{fab1}:0] bucket_empty_address = clearing ? clear_address : aggregating ? aggregation_bucket_full : dump_address;\n\
 wire aggregation_bucket_occupied;\n\
-wire [{ab1}:0] read_a_bucket, read_b_bucket;\n\
+wire [{fab1}:0] read_a_bucket, read_b_bucket;\n\
 wire [{kk1}:0] bucket_a_value, bucket_b_value;\n\
 wire bucket_a_occupied, bucket_b_occupied;\n\
 {top}_bucket_memory bucket_memory (\n\
     .clock(clock), .write_enable(writeback_to_bucket), .write_address(writeback_bucket),\n\
     .write_value(writeback_value), .empty_enable(bucket_empty), .empty_address(bucket_empty_address),\n\
-    .probe_address(aggregation_bucket), .probe_occupied(aggregation_bucket_occupied),\n\
+    .probe_address(aggregation_bucket_full), .probe_occupied(aggregation_bucket_occupied),\n\
     .read_a_address(read_a_bucket), .read_a_value(bucket_a_value), .read_a_occupied(bucket_a_occupied),\n\
     .read_b_address(read_b_bucket), .read_b_value(bucket_b_value), .read_b_occupied(bucket_b_occupied));\n\
 wire aggregation_issue = aggregation_step && (aggregation_to_window_sum ? aux_occupied[{agg_w}] : aggregation_bucket_occupied);\n\
@@ -581,23 +762,22 @@ wire combination_issue = combination_step && (combination_doubling ? aux_occupie
 // The addition issued this cycle: operand sources (A: bucket or aux; B: the point, a bucket\n\
 // or aux) and destination. In the host hand-out, read port B reads the bucket handed out.\n\
 reg issue, issue_a_aux, issue_b_aux, issue_b_point, issue_dest_aux;\n\
-reg [{ab1}:0] issue_a_bucket, issue_b_bucket, issue_dest_bucket;\n\
+reg [{fab1}:0] issue_a_bucket, issue_b_bucket, issue_dest_bucket;\n\
 reg [{axb1}:0] issue_a_aux_index, issue_b_aux_index, issue_dest_aux_index;\n\
 reg [{k1}:0] issue_point_x, issue_point_y;\n\
+// The aggregation and combination go first (in a double-buffered core they are the previous\n\
+// MSM's, latency-bound chains; the scheduler is held in their cycles), then the\n\
+// accumulation: a parked point, then the current one.\n\
+assign background_issue = aggregation_issue || combination_issue;\n\
 always @(*) begin\n\
     issue = 1'b0; issue_a_aux = 1'b0; issue_b_aux = 1'b0; issue_b_point = 1'b0; issue_dest_aux = 1'b0;\n\
-    issue_a_bucket = {ab}'d0; issue_b_bucket = dump_address; issue_dest_bucket = {ab}'d0;\n\
+    issue_a_bucket = {fab}'d0; issue_b_bucket = dump_address; issue_dest_bucket = {fab}'d0;\n\
     issue_a_aux_index = {axb}'d0; issue_b_aux_index = {axb}'d0; issue_dest_aux_index = {axb}'d0;\n\
     issue_point_x = parked_entry[{k1}:0]; issue_point_y = parked_entry[{k2m1}:{k}];\n\
-    if (issue_parked) begin\n\
-        issue = 1'b1; issue_b_point = 1'b1; issue_a_bucket = parked_bucket; issue_dest_bucket = parked_bucket;\n\
-    end else if (issue_new) begin\n\
-        issue = 1'b1; issue_b_point = 1'b1; issue_a_bucket = point_bucket; issue_dest_bucket = point_bucket;\n\
-        issue_point_x = point_x; issue_point_y = point_y_signed;\n\
-    end else if (aggregation_issue) begin\n\
+    if (aggregation_issue) begin\n\
         issue = 1'b1; issue_a_aux = 1'b1; issue_dest_aux = 1'b1;\n\
         if (!aggregation_to_window_sum) begin\n\
-            issue_a_aux_index = {agg_w}; issue_b_bucket = aggregation_bucket; issue_dest_aux_index = {agg_w};\n\
+            issue_a_aux_index = {agg_w}; issue_b_bucket = aggregation_bucket_full; issue_dest_aux_index = {agg_w};\n\
         end else begin\n\
             issue_a_aux_index = {agg_s}; issue_b_aux = 1'b1; issue_b_aux_index = {agg_w}; issue_dest_aux_index = {agg_s};\n\
         end\n\
@@ -605,6 +785,11 @@ always @(*) begin\n\
         issue = 1'b1; issue_a_aux = 1'b1; issue_b_aux = 1'b1; issue_dest_aux = 1'b1;\n\
         issue_a_aux_index = {axb}'d{t_idx}; issue_dest_aux_index = {axb}'d{t_idx};\n\
         issue_b_aux_index = combination_doubling ? {axb}'d{t_idx} : {comb_s};\n\
+    end else if (issue_parked) begin\n\
+        issue = 1'b1; issue_b_point = 1'b1; issue_a_bucket = parked_bucket; issue_dest_bucket = parked_bucket;\n\
+    end else if (issue_new) begin\n\
+        issue = 1'b1; issue_b_point = 1'b1; issue_a_bucket = point_bucket_full; issue_dest_bucket = point_bucket_full;\n\
+        issue_point_x = point_x; issue_point_y = point_y_signed;\n\
     end\n\
 end\n\
 assign read_a_bucket = issue_a_bucket;\n\
@@ -648,13 +833,13 @@ always @(posedge clock) dest_tag_pipe <= {tags_next};\n\
 // Statistics.\n\
 wire count_cycle = !reset && (started || accept) && phase != S_OUT;\n\
 wire count_accumulation_cycle = accumulating && (started || accept);\n\
-wire stats_clear = (clearing && clear_address == {ab}'d{nb1}) || (!reset && phase == S_OUT && out_ready)\n\
-    || (dump_taken && dump_address == {ab}'d{nb1});\n\
+wire stats_clear = (clearing && clear_address == {fab}'d{nbt1}) || {stats_clear_msm}\n\
+    || (dump_taken && dump_address == {fab}'d{nb1});\n\
 wire [{sb1}:0] n_cycles, n_accum, n_bucket, n_hazard, n_stall, n_adds;\n\
 {top}_statistics statistics (\n\
     .clock(clock), .clear(stats_clear), .count_cycle(count_cycle),\n\
     .count_accumulation_cycle(count_accumulation_cycle), .count_bucket_add(issue_parked || issue_new),\n\
-    .count_hazard(park), .count_stall(stall), .count_add(issue),\n\
+    .count_hazard(park), .count_stall(stall), .count_add({count_add}),\n\
     .cycles(n_cycles), .accumulation_cycles(n_accum), .bucket_adds(n_bucket), .hazards(n_hazard),\n\
     .stalls(n_stall), .adds(n_adds));\n\
 // Result.\n\
@@ -662,12 +847,13 @@ reg [{k1}:0] result_x = 0, result_y = 0, result_z = 0;\n\
 always @(posedge clock) begin\n\
     if (reset) begin\n\
         phase <= S_CLEAR;\n\
-        clear_address <= {ab}'d0;\n\
+        clear_address <= {fab}'d0;\n\
         next_valid <= 1'b0;\n\
         point_valid <= 1'b0;\n\
         got_last <= 1'b0;\n\
         started <= 1'b0;\n\
-        additions_in_flight <= 16'd0;\n\
+        bucket_adds_in_flight <= 16'd0;\n\
+        aux_adds_in_flight <= 16'd0;\n\
         aux_occupied <= {na}'d0;\n\
         aux_busy <= {na}'d0;\n\
     end else begin\n\
@@ -679,11 +865,12 @@ always @(posedge clock) begin\n\
             aux_busy[writeback_aux_index] <= 1'b0;\n\
         end\n\
         if (issue && issue_dest_aux) aux_busy[issue_dest_aux_index] <= 1'b1;\n\
-        additions_in_flight <= additions_in_flight + {{15'd0, issue}} - {{15'd0, writeback}};\n\
+        bucket_adds_in_flight <= bucket_adds_in_flight + {{15'd0, issue && !issue_dest_aux}} - {{15'd0, writeback_to_bucket}};\n\
+        aux_adds_in_flight <= aux_adds_in_flight + {{15'd0, issue && issue_dest_aux}} - {{15'd0, writeback && writeback_to_aux}};\n\
         case (phase)\n\
         S_CLEAR: begin\n\
-            clear_address <= clear_address + {ab}'d1;\n\
-            if (clear_address == {ab}'d{nb1}) phase <= S_ACCUM;\n\
+            clear_address <= clear_address + {fab}'d1;\n\
+            if (clear_address == {fab}'d{nbt1}) phase <= S_ACCUM;\n\
         end\n\
         S_ACCUM: begin\n\
             if (accept) begin\n\
@@ -706,48 +893,13 @@ always @(posedge clock) begin\n\
             end\n\
             if (got_last && !next_valid && !point_valid && fifo_empty) phase <= S_DRAIN;\n\
         end\n\
-        S_DRAIN: begin\n\
-            if (drain_done) begin\n\
-                phase <= HOST ? S_DUMP : S_AGG;\n\
-                dump_address <= {ab}'d0;\n\
-                dump_have <= 1'b0;\n\
-            end\n\
-        end\n\
-        S_AGG: begin\n\
-            if (aggregation_done) phase <= {after_aggregation};\n\
-        end\n\
-{wait_state}
-        S_COMB: begin\n\
-            if (combination_done && additions_in_flight == 16'd0 && !operands_valid) begin\n\
-                phase <= S_OUT;\n\
-                result_x <= aux_occupied[{t_idx}] ? aux_value[{t_idx}][{k1}:0] : {k}'d0;\n\
-                result_y <= aux_occupied[{t_idx}] ? aux_value[{t_idx}][{k2m1}:{k}] : {oh};\n\
-                result_z <= aux_occupied[{t_idx}] ? aux_value[{t_idx}][{kk1}:{k2}] : {k}'d0;\n\
-            end\n\
-        end\n\
-        S_OUT: begin\n\
-            if (out_ready) begin\n\
-{next_msm}            end\n\
-        end\n\
-        S_DUMP: begin\n\
-            // Host aggregation: every bucket in address order, one per two cycles (read\n\
-            // port B reads dump_address).\n\
-            if (!dump_have) begin\n\
-                dump_have <= 1'b1;\n\
-            end else if (out_ready) begin\n\
-                dump_have <= 1'b0;\n\
-                dump_address <= dump_address + {ab}'d1;\n\
-                if (dump_address == {ab}'d{nb1}) begin\n\
-{next_msm}                end\n\
-            end\n\
-        end\n\
-        default: phase <= S_CLEAR;\n\
+{after_accumulation}        default: phase <= S_CLEAR;\n\
         endcase\n\
     end\n\
 end\n\
-always @(*) begin\n\
-    out_valid = (phase == S_OUT) || (phase == S_DUMP && dump_have);\n\
-    out_last = (phase == S_OUT) || (phase == S_DUMP && dump_address == {ab}'d{nb1});\n\
+{background_block}always @(*) begin\n\
+    out_valid = ({out_phase} == S_OUT) || (phase == S_DUMP && dump_have);\n\
+    out_last = ({out_phase} == S_OUT) || (phase == S_DUMP && dump_address == {fab}'d{nb1});\n\
     out_window = phase == S_DUMP ? {dwin} : 16'd0;\n\
     out_bucket = phase == S_DUMP ? {dbkt} : 16'd0;\n\
     if (phase == S_DUMP) begin\n\
@@ -759,14 +911,7 @@ always @(*) begin\n\
         out_y = {oy};\n\
         out_z = {oz};\n\
     end\n\
-    stat_cycles = n_cycles;\n\
-    stat_accum_cycles = n_accum;\n\
-    stat_bucket_adds = n_bucket;\n\
-    stat_hazards = n_hazard;\n\
-    stat_stalls = n_stall;\n\
-    stat_adds = n_adds;\n\
-    state = phase;\n\
-end\n",
+{stat_outputs}end\n",
         ab1 = ab - 1,
         kk1 = kk - 1,
         na1 = na - 1,
@@ -779,7 +924,7 @@ end\n",
         wb1 = wb - 1,
         nw1 = nw - 1,
         nw2m1 = 2 * nw - 1,
-        fe1 = ab + 2 * k - 1,
+        fe1 = fab + 2 * k - 1,
         axb1 = axb - 1,
         tw1 = tw - 1,
         tagsw1 = tw * l - 1,
@@ -790,16 +935,19 @@ end\n",
         agg_s = format!("{axb}'d{nw} + {}", widen("aggregation_window", wb, axb)),
         comb_s = format!("{axb}'d{nw} + {}", widen("combination_window", wb, axb)),
         dpad_a = if tw - 1 > axb { format!("{}'b0, ", tw - 1 - axb) } else { String::new() },
-        dpad_b = if tw - 1 > ab { format!("{}'b0, ", tw - 1 - ab) } else { String::new() },
+        dpad_b = if tw - 1 > fab { format!("{}'b0, ", tw - 1 - fab) } else { String::new() },
         x1 = pad(&format!("operand_a_occupied_s1 ? operand_a_s1[{}:0] : {k}'d0", k - 1)),
         y1 = pad(&format!("operand_a_occupied_s1 ? operand_a_s1[{}:{k}] : {oh}", 2 * k - 1)),
         z1 = pad(&format!("operand_a_occupied_s1 ? operand_a_s1[{}:{}] : {k}'d0", kk - 1, 2 * k)),
         x2 = pad(&format!("operand_b_point_s1 ? point_x_s1 : operand_b_occupied_s1 ? operand_b_s1[{}:0] : {k}'d0", k - 1)),
         y2 = pad(&format!("operand_b_point_s1 ? point_y_s1 : operand_b_occupied_s1 ? operand_b_s1[{}:{k}] : {oh}", 2 * k - 1)),
         z2 = pad(&format!("operand_b_point_s1 ? {oh} : operand_b_occupied_s1 ? operand_b_s1[{}:{}] : {k}'d0", kk - 1, 2 * k)),
-        host = u8::from(cfg.host_aggregation),
-        after_aggregation = if lane { "S_WAIT" } else { "S_COMB" },
-        s_wait = if lane { ", S_WAIT = 3'd7" } else { "" },
+        host_param = if ov {
+            String::new()
+        } else {
+            format!("localparam HOST = 1'b{};\n", u8::from(cfg.host_aggregation))
+        },
+        s_wait = if lane { ", S_WAIT = 3'd7" } else if ov { ", S_IDLE = 3'd7" } else { "" },
         horner_wires = if lane {
             "wire horner_take = !reset && phase == S_WAIT && horner_valid;\n\
 always @(*) horner_ready = !reset && phase == S_WAIT;\n"
@@ -809,22 +957,35 @@ always @(*) horner_ready = !reset && phase == S_WAIT;\n"
         or_carry = if lane { " || in_carry" } else { "" },
         carry_load = if lane { "                    next_carry <= in_carry;\n" } else { "" },
         start_combination = if lane { "horner_take" } else { "aggregation_done" },
-        wait_state = if lane {
-            format!(
-                "        S_WAIT: begin\n\
-            // The total of the lane above: the start of this lane's Horner chain.\n\
-            if (horner_take) begin\n\
-                phase <= S_COMB;\n\
-                aux_value[{t_idx}] <= {{horner_z[{k1}:0], horner_y[{k1}:0], horner_x[{k1}:0]}};\n\
-                aux_occupied[{t_idx}] <= !horner_inf;\n\
-            end\n\
-        end\n",
-                k1 = k - 1
-            )
+        fab = fab,
+        fab1 = fab - 1,
+        nbt1 = nbt - 1,
+        agg_phase = if ov { "background" } else { "phase" },
+        out_phase = if ov { "background" } else { "phase" },
+        background_regs = if ov {
+            "// Double-buffered buckets: accumulation writes bank fg_bank while the background\n\
+// (aggregation, combination, result) works on bank bg_bank of the previous MSM.\n\
+reg [2:0] background = S_IDLE;\n\
+reg fg_bank = 1'b0;\n\
+reg bg_bank = 1'b0;\n"
         } else {
-            String::new()
+            ""
         },
-        next_msm = format!("                phase <= S_ACCUM;\n                got_last <= 1'b0;\n                started <= 1'b0;\n                aux_occupied <= {na}'d0;\n"),
+        point_bucket_full = if ov { "{fg_bank, point_bucket}" } else { "point_bucket" },
+        aggregation_bucket_full = if ov { "{bg_bank, aggregation_bucket}" } else { "aggregation_bucket" },
+        handover_wire = if ov {
+            "// The drained MSM's bank goes to the background once it is idle (the previous result\n\
+// taken); the accumulation then takes the next MSM into the other bank.\n\
+wire handover = drain_done && background == S_IDLE;\n"
+        } else {
+            ""
+        },
+        begin_aggregation = if ov { "handover" } else { "drain_done" },
+        stats_clear_msm = if ov { "handover" } else { "(!reset && phase == S_OUT && out_ready)" },
+        count_add = if ov { "issue_parked || issue_new" } else { "issue" },
+        after_accumulation = after_accumulation,
+        background_block = background_block,
+        stat_outputs = stat_outputs,
         dx = pad(&format!("bucket_b_occupied ? bucket_b_value[{}:0] : {k}'d0", k - 1)),
         dy = pad(&format!("bucket_b_occupied ? bucket_b_value[{}:{k}] : {oh}", 2 * k - 1)),
         dz = pad(&format!("bucket_b_occupied ? bucket_b_value[{}:{}] : {k}'d0", kk - 1, 2 * k)),
@@ -1356,6 +1517,29 @@ mod tests {
         assert_eq!(one.0, 4096 * 29);
         assert_eq!(three.0, 4096 * 10);
         assert_eq!(one.2, three.2, "one Horner chain through all windows");
+    }
+
+    #[test]
+    fn only_one_adder_on_chip_cores_are_double_buffered() {
+        let pa = PointAddConfig::new("x", BigUint::from(7u32), 1);
+        let mut cfg = MsmConfig::new(pa, 255, 4);
+        assert!(cfg.overlapped(), "the default");
+        let one = MsmBlocks::of(&cfg);
+        assert_eq!(one.bucket_memory.buckets, 2 * 64 * 8);
+        assert_eq!(one.bucket_memory.address_bits, 1 + 6 + 3);
+        assert_eq!(one.scheduler.buckets, 2 * 64 * 8);
+        cfg.overlap = false;
+        assert_eq!(cfg.banks(), 1);
+        assert_eq!(MsmBlocks::of(&cfg).bucket_memory.buckets, 64 * 8);
+        cfg.overlap = true;
+        cfg.host_aggregation = true;
+        assert_eq!(cfg.banks(), 1, "the host hand-out has one bank");
+        cfg.host_aggregation = false;
+        cfg.adders = 2;
+        assert_eq!(cfg.banks(), 1);
+        assert!(!cfg.lane_config().overlapped(), "lanes have one bank");
+        let v = cfg.generate().unwrap().verilog;
+        assert!(!v.contains("fg_bank"), "a lane has one bank");
     }
 
     #[test]

@@ -9,6 +9,9 @@
 //!   cycle) (`park`), else it waits (`stall`);
 //! - `advance`: the current window is done (zero digit, issued or parked).
 //!
+//! `hold`: the slot belongs to someone else this cycle (the background aggregation of a
+//! double-buffered core): nothing is issued; a conflicting point may still be parked.
+//!
 //! On an edge, `done_enable` clears the bit of `done_bucket`, then an issue sets its bucket's
 //! bit, then `clear_enable` clears the bit of `clear_address` (the controller walks every
 //! address after reset). Nothing is issued unless `accumulating`.
@@ -54,6 +57,11 @@ impl Core for SchedulerConfig {
         Ok(vec![
             PortSpec::input("clock", 1, "rising-edge clock"),
             PortSpec::input("accumulating", 1, "the accumulation phase: issues allowed"),
+            PortSpec::input(
+                "hold",
+                1,
+                "the adder's slot is taken this cycle (the previous MSM's aggregation)",
+            ),
             PortSpec::input("point_valid", 1, "a current point is being scheduled"),
             PortSpec::input("digit_zero", 1, "its digit in this window is 0"),
             PortSpec::input("point_bucket", a, "its bucket in this window"),
@@ -96,11 +104,11 @@ impl Core for SchedulerConfig {
         let body = format!(
             "// Bucket scheduler: {nb} buckets.\n\
 reg bucket_in_flight [0:{nb1}];\n\
-wire parked_ready = accumulating && parked_waiting && !bucket_in_flight[parked_bucket];\n\
+wire parked_ready = accumulating && !hold && parked_waiting && !bucket_in_flight[parked_bucket];\n\
 wire point_conflict = bucket_in_flight[point_bucket] || (parked_ready && parked_bucket == point_bucket);\n\
 wire point_needs_add = accumulating && point_valid && !digit_zero;\n\
 assign issue_parked = parked_ready;\n\
-assign issue_new = point_needs_add && !parked_ready && !point_conflict;\n\
+assign issue_new = point_needs_add && !hold && !parked_ready && !point_conflict;\n\
 assign park = point_needs_add && point_conflict && (!fifo_full || parked_ready);\n\
 assign advance = accumulating && point_valid && (digit_zero || issue_new || park);\n\
 assign stall = point_needs_add && !issue_new && !park;\n\
