@@ -246,9 +246,15 @@ fn adders_divide_the_windows() {
             u(v, "adders_that_fit"),
             u(v, "part_dsps") / u(v, "adder_dsps")
         );
-        // K lanes x 2 copies x ceil(lane windows x 4096 / 4096) x ceil(1143 / 72) URAM288.
+        // K lanes x 2 copies x banks (2 for one adder, 1 for lanes) x ceil(lane windows x
+        // 4096 / 4096) x ceil(1143 / 72) URAM288.
         let lane = w.div_ceil(k);
-        assert_eq!(u(v, "bucket_urams"), k * 2 * lane * 1143u64.div_ceil(72));
+        let banks = if k == 1 { 2 } else { 1 };
+        assert_eq!(u(v, "bucket_banks"), banks);
+        assert_eq!(
+            u(v, "bucket_urams"),
+            k * 2 * banks * lane * 1143u64.div_ceil(72)
+        );
     }
     // More adders than the part's DSPs hold: reported, and `fits` is false.
     let mut args = base.to_vec();
