@@ -10,7 +10,9 @@
 //!   [`BUSY_EXTRA`] cycles) is parked in the 16-entry FIFO; the FIFO's head is re-issued as soon
 //!   as its bucket is free, ahead of new work, and takes the slot of a current point that
 //!   needed it (a zero digit or a point that parks at the same time loses nothing); a full FIFO
-//!   stalls a conflicting point. [`accumulation_sample`] runs exactly these rules (those of
+//!   stalls a conflicting point. A point parked in a slot nobody else takes gives the slot to
+//!   its next window's digit (the recoder's lookahead) when that digit is nonzero and its
+//!   bucket free, and moves two windows on. [`accumulation_sample`] runs exactly these rules (those of
 //!   `hdl/src/msm/scheduler.rs`) on the signed digits of [`SAMPLE_PAIRS`] scalars drawn below r
 //!   from a fixed seed and scales its waits to N. [`hazards_per_pair`] is the closed form for
 //!   rare hazards (an issue meets K = floor((L + BUSY_EXTRA - 1) / W) earlier issues of its
@@ -179,6 +181,7 @@ pub fn accumulation_sample_lane(
         }
         if pair < pairs {
             let d = digits[pair][window];
+            let mut step = 1;
             let advance = if d == 0 {
                 true
             } else {
@@ -191,13 +194,24 @@ pub fn accumulation_sample_lane(
                 } else if conflict && (fifo.len() < FIFO_DEPTH || parked.is_some()) {
                     fifo.push_back(k);
                     hazards += 1;
+                    // The lookahead: the slot is still free, so the next window's nonzero
+                    // digit takes it if its bucket is free, and the point moves two windows.
+                    if parked.is_none() && window + 1 < nw {
+                        let e = digits[pair][window + 1];
+                        let k2 = (window + 1) * b + e.unsigned_abs() as usize - 1;
+                        if e != 0 && !busy(&free_at, k2) {
+                            free_at[k2] = t + busy_for;
+                            last_issue = t;
+                            step = 2;
+                        }
+                    }
                     true
                 } else {
                     false
                 }
             };
             if advance {
-                window += 1;
+                window += step;
                 if window == nw {
                     window = 0;
                     pair += 1;

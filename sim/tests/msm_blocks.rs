@@ -116,6 +116,16 @@ fn check_recoder(
         "last_window",
     ]
     .map(|n| m.port(n).unwrap());
+    let [two_p, a_addr_p, a_neg_p, a_zero_p, a_valid_p, a_last_p] = [
+        "step_two",
+        "ahead_address",
+        "ahead_negative",
+        "ahead_zero",
+        "ahead_valid",
+        "ahead_last",
+    ]
+    .map(|n| m.port(n).unwrap());
+    let mut twos = 0;
     let c = cfg.window;
     let mut model = Recoder::new(c, cfg.windows, cfg.window_bits());
     let mut rng = rng_from_seed(seed);
@@ -128,6 +138,9 @@ fn check_recoder(
         // Mostly whole scalars (load, then one step per window), sometimes random steps.
         let load = cycle == 0 || digits.len() >= cfg.windows || rng.gen_bool(0.01);
         let step = !load && rng.gen_bool(0.9);
+        // Two windows at once (the lookahead issued), only where there is a next window.
+        let two = step && model.ahead_valid() && rng.gen_bool(0.2);
+        twos += two as usize;
         let scalar = if edge < edges.len() && rng.gen_bool(0.5) {
             edge += 1;
             edges[edge - 1].clone()
@@ -138,8 +151,39 @@ fn check_recoder(
         m.set_bool(load_p, load).unwrap();
         m.set_biguint(scalar_p, &scalar).unwrap();
         m.set_bool(step_p, step).unwrap();
+        m.set_bool(two_p, two).unwrap();
         m.eval();
         let want = model.outputs();
+        same!(
+            cycle,
+            "ahead_valid",
+            m.get_bool(a_valid_p),
+            model.ahead_valid()
+        );
+        if model.ahead_valid() {
+            let ahead = model.ahead();
+            same!(
+                cycle,
+                "ahead_last",
+                m.get_bool(a_last_p),
+                model.ahead_last()
+            );
+            same!(cycle, "ahead_zero", m.get_bool(a_zero_p), ahead.digit_zero);
+            if !ahead.digit_zero {
+                same!(
+                    cycle,
+                    "ahead_negative",
+                    m.get_bool(a_neg_p),
+                    ahead.digit_negative
+                );
+                same!(
+                    cycle,
+                    "ahead_address",
+                    m.get_u64(a_addr_p).unwrap(),
+                    ahead.bucket_address
+                );
+            }
+        }
         let got_zero = m.get_bool(zero_p);
         same!(cycle, "digit_zero", got_zero, want.digit_zero);
         same!(cycle, "last_window", m.get_bool(last_p), want.last_window);
@@ -160,6 +204,9 @@ fn check_recoder(
         if let Some(s) = &loaded {
             if step {
                 digits.push(model.digit());
+                if two {
+                    digits.push(model.ahead_digit());
+                }
                 if digits.len() == cfg.windows {
                     let reference = signed_digits(s, c, cfg.windows);
                     same!(cycle, format!("digits of {s:#x}"), &digits, &reference);
@@ -171,7 +218,13 @@ fn check_recoder(
             digits.clear();
         }
         model.tick(load.then_some(&scalar), step);
+        if two {
+            model.tick(None, true);
+        }
         m.tick();
+    }
+    if twos == 0 {
+        return Err("the stimulus never stepped two windows".into());
     }
     if edge < edges.len() {
         return Err(format!(
@@ -214,6 +267,13 @@ fn recoder_mutant_is_caught() {
         &rc.generate().unwrap(),
         "digit_plus_carry > 5'd8;",
         "digit_plus_carry >= 5'd8;",
+    );
+    assert!(check_recoder(&bad, &rc, &r, seed, 2000).is_err());
+    // The lookahead digit without the carry out of the current digit.
+    let bad = mutate(
+        &rc.generate().unwrap(),
+        "+ {4'd0, digit_is_negative};",
+        "+ {4'd0, 1'b0};",
     );
     assert!(check_recoder(&bad, &rc, &r, seed, 2000).is_err());
 }
@@ -375,9 +435,13 @@ fn check_scheduler(
     let mut m = load(core);
     let names = [
         "accumulating",
+        "hold",
         "point_valid",
         "digit_zero",
         "point_bucket",
+        "ahead_valid",
+        "ahead_zero",
+        "ahead_bucket",
         "parked_waiting",
         "parked_bucket",
         "fifo_full",
@@ -387,10 +451,17 @@ fn check_scheduler(
         "clear_address",
     ];
     let ins: Vec<_> = names.iter().map(|n| m.port(n).unwrap()).collect();
-    let outs: Vec<_> = ["issue_parked", "issue_new", "park", "advance", "stall"]
-        .iter()
-        .map(|n| m.port(n).unwrap())
-        .collect();
+    let outs: Vec<_> = [
+        "issue_parked",
+        "issue_new",
+        "issue_ahead",
+        "park",
+        "advance",
+        "stall",
+    ]
+    .iter()
+    .map(|n| m.port(n).unwrap())
+    .collect();
     let nb = cfg.buckets;
     let mut model = Scheduler::new(nb);
     let mut rng = rng_from_seed(seed);
@@ -412,9 +483,13 @@ fn check_scheduler(
                 }
             };
             i.accumulating = rng.gen_bool(0.9);
+            i.hold = rng.gen_bool(0.2);
             i.point_valid = rng.gen_bool(0.8);
             i.digit_zero = rng.gen_bool(0.15);
             i.point_bucket = bucket(&mut rng);
+            i.ahead_valid = rng.gen_bool(0.8);
+            i.ahead_zero = rng.gen_bool(0.15);
+            i.ahead_bucket = bucket(&mut rng);
             i.parked_waiting = rng.gen_bool(0.5);
             i.parked_bucket = if rng.gen_bool(0.3) {
                 i.point_bucket
@@ -437,9 +512,13 @@ fn check_scheduler(
         }
         let vals = [
             i.accumulating as u64,
+            i.hold as u64,
             i.point_valid as u64,
             i.digit_zero as u64,
             i.point_bucket as u64,
+            i.ahead_valid as u64,
+            i.ahead_zero as u64,
+            i.ahead_bucket as u64,
             i.parked_waiting as u64,
             i.parked_bucket as u64,
             i.fifo_full as u64,
@@ -458,13 +537,14 @@ fn check_scheduler(
             let want_v = [
                 want.issue_parked,
                 want.issue_new,
+                want.issue_ahead,
                 want.park,
                 want.advance,
                 want.stall,
             ];
             same!(
                 cycle,
-                format!("issue_parked/issue_new/park/advance/stall for {i:?}"),
+                format!("issue_parked/issue_new/issue_ahead/park/advance/stall for {i:?}"),
                 got,
                 want_v.to_vec()
             );
@@ -482,6 +562,10 @@ fn check_scheduler(
         (
             "issue_new: true",
             seen.keys().any(|k| k.contains("issue_new: true")),
+        ),
+        (
+            "issue_ahead: true",
+            seen.keys().any(|k| k.contains("issue_ahead: true")),
         ),
         ("park: true", seen.keys().any(|k| k.contains("park: true"))),
         (
@@ -523,6 +607,13 @@ fn scheduler_mutant_is_caught() {
         &small.generate().unwrap(),
         " || (parked_ready && parked_bucket == point_bucket)",
         "",
+    );
+    assert!(check_scheduler(&bad, &small, seed, 3000).is_err());
+    // The lookahead digit issued into a bucket that is still in the adder.
+    let bad = mutate(
+        &small.generate().unwrap(),
+        " && !bucket_in_flight[ahead_bucket];",
+        ";",
     );
     assert!(check_scheduler(&bad, &small, seed, 3000).is_err());
 }

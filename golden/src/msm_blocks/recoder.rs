@@ -68,7 +68,32 @@ impl Recoder {
         }
     }
 
-    /// The clock edge: `load` wins over `step`.
+    /// The lookahead: what the outputs will be one step on (the next window's digit, its
+    /// carry in from the current digit).
+    pub fn ahead(&self) -> RecoderOutputs {
+        let mut next = self.clone();
+        next.tick(None, true);
+        next.outputs()
+    }
+
+    /// The signed digit of the next window.
+    pub fn ahead_digit(&self) -> i64 {
+        let mut next = self.clone();
+        next.tick(None, true);
+        next.digit()
+    }
+
+    /// Whether there is a next window (the current one is not the last).
+    pub fn ahead_valid(&self) -> bool {
+        self.window != (self.windows - 1) as u64
+    }
+
+    /// Whether the next window is the last one.
+    pub fn ahead_last(&self) -> bool {
+        self.window + 2 == self.windows as u64
+    }
+
+    /// The clock edge: `load` wins over `step`; `step_two` is two steps.
     pub fn tick(&mut self, load: Option<&BigUint>, step: bool) {
         if let Some(s) = load {
             self.rest = s.clone();

@@ -7,14 +7,24 @@
 //! A current point whose bucket is taken (in the adder, or by the parked point) is parked if
 //! the FIFO has room or is freeing a slot this cycle; otherwise it waits. A point whose slot
 //! went to a parked point but whose bucket is free waits too. A zero digit needs no slot.
+//! When the current point is parked and the slot is still free, the slot goes to the point's
+//! next window (the lookahead digit) if that digit is nonzero and its bucket free.
+//!
+//! `hold`: the slot belongs to the background this cycle; nothing is issued (a point may still
+//! be parked).
 
 /// This cycle's inputs.
 #[derive(Clone, Debug, Default)]
 pub struct SchedulerInputs {
     pub accumulating: bool,
+    pub hold: bool,
     pub point_valid: bool,
     pub digit_zero: bool,
     pub point_bucket: usize,
+    /// The lookahead: a next window exists, its digit is 0, its bucket.
+    pub ahead_valid: bool,
+    pub ahead_zero: bool,
+    pub ahead_bucket: usize,
     pub parked_waiting: bool,
     pub parked_bucket: usize,
     pub fifo_full: bool,
@@ -29,6 +39,7 @@ pub struct SchedulerInputs {
 pub struct SchedulerOutputs {
     pub issue_parked: bool,
     pub issue_new: bool,
+    pub issue_ahead: bool,
     pub park: bool,
     pub advance: bool,
     pub stall: bool,
@@ -56,17 +67,22 @@ impl Scheduler {
         if !i.accumulating {
             return o;
         }
-        o.issue_parked = i.parked_waiting && !self.busy(i.parked_bucket);
+        o.issue_parked = !i.hold && i.parked_waiting && !self.busy(i.parked_bucket);
         if i.point_valid {
             if i.digit_zero {
                 o.advance = true;
             } else {
                 let taken = self.busy(i.point_bucket)
                     || (o.issue_parked && i.parked_bucket == i.point_bucket);
-                if !taken && !o.issue_parked {
+                if !taken && !o.issue_parked && !i.hold {
                     o.issue_new = true;
                 } else if taken && (!i.fifo_full || o.issue_parked) {
                     o.park = true;
+                    o.issue_ahead = !i.hold
+                        && !o.issue_parked
+                        && i.ahead_valid
+                        && !i.ahead_zero
+                        && !self.busy(i.ahead_bucket);
                 } else {
                     o.stall = true;
                 }
@@ -87,6 +103,8 @@ impl Scheduler {
             self.in_flight[i.parked_bucket] = Some(true);
         } else if o.issue_new {
             self.in_flight[i.point_bucket] = Some(true);
+        } else if o.issue_ahead {
+            self.in_flight[i.ahead_bucket] = Some(true);
         }
         if let Some(b) = i.clear {
             self.in_flight[b] = Some(false);

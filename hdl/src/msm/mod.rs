@@ -688,15 +688,23 @@ wire contributes = !in_inf && (in_scalar != {sp}'d0{or_carry});\n\
 // Signed digits of the point's scalar, one window per cycle.\n\
 wire [{ab1}:0] point_bucket;\n\
 wire digit_negative, digit_zero, last_window;\n\
-wire issue_parked, issue_new, park, advance, stall;\n\
-wire point_load = accumulating && (!point_valid || (advance && last_window)) && next_valid;\n\
+// The next window's digit (lookahead): issued instead of a current digit that is parked.\n\
+wire [{ab1}:0] ahead_bucket;\n\
+wire ahead_negative, ahead_zero, ahead_valid, ahead_last;\n\
+wire issue_parked, issue_new, issue_ahead, park, advance, stall;\n\
+// The point's last window is done (with the lookahead: the window before it and the last).\n\
+wire point_done = advance && (last_window || (issue_ahead && ahead_last));\n\
+wire point_load = accumulating && (!point_valid || point_done) && next_valid;\n\
 {top}_digit_recoder digit_recoder (\n\
     .clock(clock), .load(point_load), .load_scalar(next_scalar), .load_carry(next_carry),\n\
-    .step(advance),\n\
+    .step(advance), .step_two(issue_ahead),\n\
     .bucket_address(point_bucket), .digit_negative(digit_negative), .digit_zero(digit_zero),\n\
-    .last_window(last_window));\n\
+    .last_window(last_window), .ahead_address(ahead_bucket), .ahead_negative(ahead_negative),\n\
+    .ahead_zero(ahead_zero), .ahead_valid(ahead_valid), .ahead_last(ahead_last));\n\
 wire [{fab1}:0] point_bucket_full = {point_bucket_full};\n\
+wire [{fab1}:0] ahead_bucket_full = {ahead_bucket_full};\n\
 wire [{k1}:0] point_y_signed = digit_negative ? point_y_negated : point_y;\n\
+wire [{k1}:0] ahead_y_signed = ahead_negative ? point_y_negated : point_y;\n\
 // Parking FIFO of {{bucket, x, y}}.\n\
 wire [{fe1}:0] parked_entry;\n\
 wire fifo_empty, fifo_full;\n\
@@ -716,10 +724,11 @@ wire [{kk1}:0] writeback_value = {{adder$z3[{k1}:0], adder$y3[{k1}:0], adder$x3[
 // Accumulation: which addition the adder's slot takes.\n\
 {top}_bucket_scheduler bucket_scheduler (\n\
     .clock(clock), .accumulating(accumulating), .hold(background_issue), .point_valid(point_valid),\n\
-    .digit_zero(digit_zero), .point_bucket(point_bucket_full), .parked_waiting(!fifo_empty), .parked_bucket(parked_bucket),\n\
+    .digit_zero(digit_zero), .point_bucket(point_bucket_full), .ahead_valid(ahead_valid),\n\
+    .ahead_zero(ahead_zero), .ahead_bucket(ahead_bucket_full), .parked_waiting(!fifo_empty), .parked_bucket(parked_bucket),\n\
     .fifo_full(fifo_full), .done_enable(writeback_to_bucket), .done_bucket(writeback_bucket),\n\
     .clear_enable(clearing), .clear_address(clear_address), .issue_parked(issue_parked),\n\
-    .issue_new(issue_new), .park(park), .advance(advance), .stall(stall));\n\
+    .issue_new(issue_new), .issue_ahead(issue_ahead), .park(park), .advance(advance), .stall(stall));\n\
 // Aggregation and window combination.\n\
 reg operands_valid = 0;\n\
 wire drain_done = !reset && phase == S_DRAIN && bucket_adds_in_flight == 16'd0;\n\
@@ -790,6 +799,9 @@ always @(*) begin\n\
     end else if (issue_new) begin\n\
         issue = 1'b1; issue_b_point = 1'b1; issue_a_bucket = point_bucket_full; issue_dest_bucket = point_bucket_full;\n\
         issue_point_x = point_x; issue_point_y = point_y_signed;\n\
+    end else if (issue_ahead) begin\n\
+        issue = 1'b1; issue_b_point = 1'b1; issue_a_bucket = ahead_bucket_full; issue_dest_bucket = ahead_bucket_full;\n\
+        issue_point_x = point_x; issue_point_y = ahead_y_signed;\n\
     end\n\
 end\n\
 assign read_a_bucket = issue_a_bucket;\n\
@@ -838,7 +850,7 @@ wire stats_clear = (clearing && clear_address == {fab}'d{nbt1}) || {stats_clear_
 wire [{sb1}:0] n_cycles, n_accum, n_bucket, n_hazard, n_stall, n_adds;\n\
 {top}_statistics statistics (\n\
     .clock(clock), .clear(stats_clear), .count_cycle(count_cycle),\n\
-    .count_accumulation_cycle(count_accumulation_cycle), .count_bucket_add(issue_parked || issue_new),\n\
+    .count_accumulation_cycle(count_accumulation_cycle), .count_bucket_add(issue_parked || issue_new || issue_ahead),\n\
     .count_hazard(park), .count_stall(stall), .count_add({count_add}),\n\
     .cycles(n_cycles), .accumulation_cycles(n_accum), .bucket_adds(n_bucket), .hazards(n_hazard),\n\
     .stalls(n_stall), .adds(n_adds));\n\
@@ -885,7 +897,7 @@ always @(posedge clock) begin\n\
 {carry_load}
                 end\n\
             end\n\
-            if (advance && last_window) point_valid <= 1'b0;\n\
+            if (point_done) point_valid <= 1'b0;\n\
             if (point_load) begin\n\
                 point_valid <= 1'b1;\n\
                 point_x <= next_x; point_y <= next_y; point_y_negated <= next_y_negated;\n\
@@ -972,6 +984,7 @@ reg bg_bank = 1'b0;\n"
             ""
         },
         point_bucket_full = if ov { "{fg_bank, point_bucket}" } else { "point_bucket" },
+        ahead_bucket_full = if ov { "{fg_bank, ahead_bucket}" } else { "ahead_bucket" },
         aggregation_bucket_full = if ov { "{bg_bank, aggregation_bucket}" } else { "aggregation_bucket" },
         handover_wire = if ov {
             "// The drained MSM's bank goes to the background once it is idle (the previous result\n\
@@ -982,7 +995,7 @@ wire handover = drain_done && background == S_IDLE;\n"
         },
         begin_aggregation = if ov { "handover" } else { "drain_done" },
         stats_clear_msm = if ov { "handover" } else { "(!reset && phase == S_OUT && out_ready)" },
-        count_add = if ov { "issue_parked || issue_new" } else { "issue" },
+        count_add = if ov { "issue_parked || issue_new || issue_ahead" } else { "issue" },
         after_accumulation = after_accumulation,
         background_block = background_block,
         stat_outputs = stat_outputs,

@@ -5,8 +5,13 @@
 //! The digit of window `w` is `v = s_w + carry` (`s_w` the c scalar bits of the window, the
 //! carry out of the previous window); `v > 2^(c-1)` gives `d = v - 2^c` and a carry of 1 into
 //! the next window, otherwise `d = v` and no carry. `load` takes a new scalar (window 0, no
-//! carry) and wins over `step`, which moves to the next window. There is no reset: the
-//! controller loads a scalar before it reads a digit.
+//! carry) and wins over `step_two` and `step`, which move to the window after next and to the
+//! next window. There is no reset: the controller loads a scalar before it reads a digit.
+//!
+//! Lookahead: `ahead_*` show the digit of window `w + 1` (its carry in from the current
+//! digit), `ahead_valid` whether `w` is not the last window, `ahead_last` whether `w + 1` is,
+//! so that the controller can issue the next window's digit in a slot the current one cannot
+//! use (its bucket is busy) and then skip both (`step_two`).
 
 use super::block_module;
 use crate::interface::{Contract, Core, Timing};
@@ -75,6 +80,11 @@ impl Core for RecoderConfig {
                 "with load: the carry into window 0 (a lane of a multi-adder MSM)",
             ),
             PortSpec::input("step", 1, "move to the next window, carrying the sign"),
+            PortSpec::input(
+                "step_two",
+                1,
+                "move two windows on, past the lookahead digit (wins over step)",
+            ),
             PortSpec::output(
                 "bucket_address",
                 self.address_bits(),
@@ -83,6 +93,19 @@ impl Core for RecoderConfig {
             PortSpec::output("digit_negative", 1, "the current digit is negative"),
             PortSpec::output("digit_zero", 1, "the current digit is 0"),
             PortSpec::output("last_window", 1, "the current window is the last one"),
+            PortSpec::output(
+                "ahead_address",
+                self.address_bits(),
+                "{window + 1, |next digit| - 1} (meaningless when ahead_zero or !ahead_valid)",
+            ),
+            PortSpec::output("ahead_negative", 1, "the next window's digit is negative"),
+            PortSpec::output("ahead_zero", 1, "the next window's digit is 0"),
+            PortSpec::output(
+                "ahead_valid",
+                1,
+                "there is a next window (not the last one)",
+            ),
+            PortSpec::output("ahead_last", 1, "the next window is the last one"),
         ])
     }
 
@@ -122,11 +145,21 @@ wire [{c}:0] digit_plus_carry = {{1'b0, scalar_rest[{c1}:0]}} + {{{c}'d0, window
 wire digit_is_negative = digit_plus_carry > {cp1}'d{half};\n\
 wire [{c}:0] digit_magnitude = digit_is_negative ? ({cp1}'d{full} - digit_plus_carry) : digit_plus_carry;\n\
 wire [{c2}:0] bucket_in_window = digit_magnitude[{c2}:0] - {c1w}'d1;\n\
+// The next window's digit, its carry in from the current digit.\n\
+wire [{c}:0] ahead_plus_carry = {{1'b0, scalar_rest[{c2x}:{c}]}} + {{{c}'d0, digit_is_negative}};\n\
+wire ahead_is_negative = ahead_plus_carry > {cp1}'d{half};\n\
+wire [{c}:0] ahead_magnitude = ahead_is_negative ? ({cp1}'d{full} - ahead_plus_carry) : ahead_plus_carry;\n\
+wire [{c2}:0] ahead_in_window = ahead_magnitude[{c2}:0] - {c1w}'d1;\n\
+wire [{wb1}:0] ahead_index = window_index + {wb}'d1;\n\
 always @(posedge clock) begin\n\
     if (load) begin\n\
         scalar_rest <= load_scalar;\n\
         window_index <= {wb}'d0;\n\
         window_carry <= load_carry;\n\
+    end else if (step_two) begin\n\
+        scalar_rest <= scalar_rest >> {c2w};\n\
+        window_index <= window_index + {wb}'d2;\n\
+        window_carry <= ahead_is_negative;\n\
     end else if (step) begin\n\
         scalar_rest <= scalar_rest >> {c};\n\
         window_index <= window_index + {wb}'d1;\n\
@@ -136,7 +169,12 @@ end\n\
 assign bucket_address = {{window_index, bucket_in_window}};\n\
 assign digit_negative = digit_is_negative;\n\
 assign digit_zero = digit_magnitude == {cp1}'d0;\n\
-assign last_window = window_index == {wb}'d{last};\n",
+assign last_window = window_index == {wb}'d{last};\n\
+assign ahead_address = {{ahead_index, ahead_in_window}};\n\
+assign ahead_negative = ahead_is_negative;\n\
+assign ahead_zero = ahead_magnitude == {cp1}'d0;\n\
+assign ahead_valid = window_index != {wb}'d{last};\n\
+assign ahead_last = window_index == {wb}'d{before_last};\n",
             nw = self.windows,
             s1 = super::SCALAR_PORT - 1,
             wb1 = wb - 1,
@@ -147,6 +185,9 @@ assign last_window = window_index == {wb}'d{last};\n",
             half = 1usize << (c - 1),
             full = 1usize << c,
             last = self.windows - 1,
+            before_last = self.windows.saturating_sub(2),
+            c2x = 2 * c - 1,
+            c2w = 2 * c,
         );
         Ok(block_module(&self.top, &self.ports()?, &[], &body))
     }

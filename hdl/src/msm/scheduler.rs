@@ -7,6 +7,10 @@
 //!   the parked point's bucket (`issue_new`);
 //! - a current point that conflicts is parked when the FIFO has room (or frees a slot this
 //!   cycle) (`park`), else it waits (`stall`);
+//! - a current point that is parked while the slot is still free (no parked point issued,
+//!   not `hold`) gives the slot to its next window's digit (the recoder's lookahead) when that
+//!   digit is nonzero and its bucket is free (`issue_ahead`; the controller then moves two
+//!   windows on): a hazard then costs no slot;
 //! - `advance`: the current window is done (zero digit, issued or parked).
 //!
 //! `hold`: the slot belongs to someone else this cycle (the background aggregation of a
@@ -65,6 +69,9 @@ impl Core for SchedulerConfig {
             PortSpec::input("point_valid", 1, "a current point is being scheduled"),
             PortSpec::input("digit_zero", 1, "its digit in this window is 0"),
             PortSpec::input("point_bucket", a, "its bucket in this window"),
+            PortSpec::input("ahead_valid", 1, "the current point has a next window"),
+            PortSpec::input("ahead_zero", 1, "the next window's digit is 0"),
+            PortSpec::input("ahead_bucket", a, "the next window's bucket"),
             PortSpec::input("parked_waiting", 1, "the parking FIFO is not empty"),
             PortSpec::input("parked_bucket", a, "the bucket of the FIFO's head"),
             PortSpec::input("fifo_full", 1, "the parking FIFO is full"),
@@ -74,6 +81,11 @@ impl Core for SchedulerConfig {
             PortSpec::input("clear_address", a, "the bucket to clear"),
             PortSpec::output("issue_parked", 1, "issue the FIFO's head (and pop it)"),
             PortSpec::output("issue_new", 1, "issue the current point"),
+            PortSpec::output(
+                "issue_ahead",
+                1,
+                "issue the next window's digit (the current one is parked)",
+            ),
             PortSpec::output("park", 1, "park the current point"),
             PortSpec::output("advance", 1, "the current window is done"),
             PortSpec::output("stall", 1, "the current point waits this cycle"),
@@ -110,12 +122,14 @@ wire point_needs_add = accumulating && point_valid && !digit_zero;\n\
 assign issue_parked = parked_ready;\n\
 assign issue_new = point_needs_add && !hold && !parked_ready && !point_conflict;\n\
 assign park = point_needs_add && point_conflict && (!fifo_full || parked_ready);\n\
+assign issue_ahead = park && !hold && !parked_ready && ahead_valid && !ahead_zero && !bucket_in_flight[ahead_bucket];\n\
 assign advance = accumulating && point_valid && (digit_zero || issue_new || park);\n\
 assign stall = point_needs_add && !issue_new && !park;\n\
 always @(posedge clock) begin\n\
     if (done_enable) bucket_in_flight[done_bucket] <= 1'b0;\n\
     if (parked_ready) bucket_in_flight[parked_bucket] <= 1'b1;\n\
     else if (issue_new) bucket_in_flight[point_bucket] <= 1'b1;\n\
+    else if (issue_ahead) bucket_in_flight[ahead_bucket] <= 1'b1;\n\
     if (clear_enable) bucket_in_flight[clear_address] <= 1'b0;\n\
 end\n",
             nb = self.buckets,
