@@ -31,9 +31,10 @@
 //! stored twice so that the controller has two read ports (one write, one registered read per
 //! copy); each copy goes to URAM288 (4K x 72) when it is 4K words or deeper and the family has
 //! URAM, else to block RAM (RAMB36E2 or DP16KD, the best shape), and to the other kind when it
-//! does not fit there. The one-adder core is double-buffered (two banks of buckets, so the
-//! next MSM accumulates while this one aggregates; `bucket_banks` = 2, `--single-bank` for
-//! one), which doubles the depth. One occupancy bit per bucket lives in LUT RAM. The buckets fit when
+//! does not fit there. The one-adder core may be double-buffered (two banks of buckets, so the
+//! next MSM accumulates while this one aggregates; `bucket_banks` = 2), which doubles the
+//! depth: the projection takes two banks unless one bank fits a faster window (or
+//! `--single-bank`). One occupancy bit per bucket lives in LUT RAM. The buckets fit when
 //! each kind uses at most [`USABLE_FRACTION`] of the part (`buckets_fit`). With K adders
 //! (`--adders`) there are K lanes, each with the buckets of its own windows. The core fits
 //! (`fits`) when the buckets fit and the K adders' DSP tiles (`dsps`, K x `adder_dsps`) are at
@@ -345,14 +346,14 @@ pub fn project(
     let dsps = plan.multipliers * plan.mul_plan.tiles;
     let fr = curve.scalar_field();
     let r = fr.modulus().clone();
-    let config = |c: usize| {
+    let config = |c: usize, overlap: bool| {
         let mut cfg = MsmConfig::new(adder.clone(), fr.bits(), c);
         cfg.adders = adders;
-        cfg.overlap = !single_bank;
+        cfg.overlap = overlap;
         cfg
     };
-    let at = |c: usize| -> Result<MsmEstimate, Failure> {
-        let cfg = config(c);
+    let at = |(c, overlap): (usize, bool)| -> Result<MsmEstimate, Failure> {
+        let cfg = config(c, overlap);
         cfg.validate()?;
         let memory = bucket_memory(&cfg, part);
         Ok(MsmEstimate {
@@ -364,28 +365,38 @@ pub fn project(
             memory,
         })
     };
-    let est = match window {
-        Some(c) => at(c)?,
-        None => {
-            let all = (MIN_WINDOW..=MAX_WINDOW)
-                .filter(|&c| config(c).validate().is_ok())
-                .map(at)
-                .collect::<Result<Vec<_>, _>>()?;
-            if all.is_empty() {
-                return Err(Failure::input(format!(
-                    "no window width splits among {adders} adders"
-                )));
-            }
-            let fitting = all.iter().filter(|e| e.memory.fits);
-            match fitting.min_by_key(|e| (e.cycles.total(), e.window)) {
-                Some(e) => e.clone(),
-                None => all
-                    .iter()
-                    .min_by_key(|e| (e.memory.brams + e.memory.urams, e.window))
-                    .expect("a non-empty range")
-                    .clone(),
-            }
-        }
+    // Two banks where the core can have them (one adder) unless --single-bank: the same
+    // cycles for one MSM, and back-to-back MSMs overlap; one bank where only that fits, or
+    // where the memory it saves buys a faster window.
+    let banks: &[bool] = if single_bank || adders > 1 {
+        &[false]
+    } else {
+        &[true, false]
+    };
+    let windows: Vec<usize> = match window {
+        Some(c) => vec![c],
+        None => (MIN_WINDOW..=MAX_WINDOW).collect(),
+    };
+    let all = windows
+        .iter()
+        .flat_map(|&c| banks.iter().map(move |&b| (c, b)))
+        .filter(|&(c, b)| window.is_some() || config(c, b).validate().is_ok())
+        .map(at)
+        .collect::<Result<Vec<_>, _>>()?;
+    if all.is_empty() {
+        return Err(Failure::input(format!(
+            "no window width splits among {adders} adders"
+        )));
+    }
+    // The fastest that fits (more banks first on a tie); if none fits, the fewest blocks.
+    let fitting = all.iter().filter(|e| e.memory.fits);
+    let est = match fitting.min_by_key(|e| (e.cycles.total(), usize::MAX - e.banks, e.window)) {
+        Some(e) => e.clone(),
+        None => all
+            .iter()
+            .min_by_key(|e| (e.memory.brams + e.memory.urams, e.window, e.banks))
+            .expect("a non-empty range")
+            .clone(),
     };
     Ok((est, latency, dsps))
 }
