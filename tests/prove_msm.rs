@@ -15,7 +15,8 @@ fn tmp(name: &str) -> PathBuf {
 fn prove_msm_holds_and_a_mutant_fails() {
     let d = tmp("run");
     let dir = d.to_string_lossy().into_owned();
-    let o = zkhdl(&["prove", "msm", "--depth", "16", "--out", &dir, "--json"]);
+    // Depth 22: the clearing walk of both banks (12 cycles) and a few points.
+    let o = zkhdl(&["prove", "msm", "--depth", "22", "--out", &dir, "--json"]);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -26,7 +27,7 @@ fn prove_msm_holds_and_a_mutant_fails() {
     assert_eq!(j["core"], "msm");
     assert_eq!(j["status"], "pass");
     assert_eq!(j["mode"], "bmc");
-    assert_eq!(j["depth"], 16);
+    assert_eq!(j["depth"], 22);
     assert_eq!(j["solver"], "yices");
     assert_eq!(j["mutant"], false);
     assert_eq!(j["structural"]["pass"], true);
@@ -37,7 +38,7 @@ fn prove_msm_holds_and_a_mutant_fails() {
         assert!(job["property"].as_str().unwrap().contains(prop), "{job}");
     }
     let o = zkhdl(&[
-        "prove", "msm", "--depth", "16", "--mutant", "hazard", "--out", &dir, "--json",
+        "prove", "msm", "--depth", "22", "--mutant", "hazard", "--out", &dir, "--json",
     ]);
     assert_eq!(
         o.status.code(),
@@ -65,7 +66,7 @@ fn prove_msm_holds_and_a_mutant_fails() {
         "prove",
         "msm",
         "--depth",
-        "12",
+        "18",
         "--mutant",
         "ready-from-valid",
         "--out",

@@ -333,61 +333,65 @@ pub fn simulate_batch(
     let (mut prev_cycle, mut prev_time) = (0u64, began);
     for (j, (points, scalars)) in jobs.iter().enumerate() {
         let mut stream_errors = driven.stream_errors.clone();
-        let Some((outputs, last)) = groups.get(j).cloned() else {
-            stream_errors.push(format!(
-                "the core gave {} results for {} MSMs",
-                groups.len(),
-                jobs.len()
-            ));
-            runs.push(finish(
-                core,
-                cfg,
-                curve,
-                points,
-                scalars,
-                Outcome {
-                    outputs: vec![],
-                    stats: vec![0; STATS.len()],
-                    stream_errors,
-                },
-                0,
-                0.0,
-                report.clone(),
-            ));
-            continue;
+        let (outcome, cycles, wall_s) = match groups.get(j).cloned() {
+            None => {
+                stream_errors.push(format!(
+                    "the core gave {} results for {} MSMs",
+                    groups.len(),
+                    jobs.len()
+                ));
+                let stats = vec![0; STATS.len()];
+                (
+                    Outcome {
+                        outputs: vec![],
+                        stats,
+                        stream_errors,
+                    },
+                    0,
+                    0.0,
+                )
+            }
+            Some((outputs, last)) => {
+                let taken = driven.row_inputs[last];
+                if taken < ends[j] {
+                    let first = if j == 0 { 0 } else { ends[j - 1] };
+                    stream_errors.push(format!(
+                        "the core gave its result after taking {} of {} pairs",
+                        taken.saturating_sub(first),
+                        ends[j] - first
+                    ));
+                }
+                let (stats, at) = monitor
+                    .at_last
+                    .get(j)
+                    .cloned()
+                    .expect("every MSM's last output reads the statistics");
+                // Cycles up to the edge that took this result, from the previous result's.
+                let cycle = driven.row_cycles[last] + 1;
+                let since = (cycle - prev_cycle, (at - prev_time).as_secs_f64());
+                (prev_cycle, prev_time) = (cycle, at);
+                (
+                    Outcome {
+                        outputs,
+                        stats,
+                        stream_errors,
+                    },
+                    since.0,
+                    since.1,
+                )
+            }
         };
-        let taken = driven.row_inputs[last];
-        if taken < ends[j] {
-            let first = if j == 0 { 0 } else { ends[j - 1] };
-            stream_errors.push(format!(
-                "the core gave its result after taking {} of {} pairs",
-                taken.saturating_sub(first),
-                ends[j] - first
-            ));
-        }
-        let (stats, at) = monitor
-            .at_last
-            .get(j)
-            .cloned()
-            .expect("every MSM's last output reads the statistics");
-        // Cycles up to the edge that took this result, from the previous result's edge.
-        let cycle = driven.row_cycles[last] + 1;
         runs.push(finish(
             core,
             cfg,
             curve,
             points,
             scalars,
-            Outcome {
-                outputs,
-                stats,
-                stream_errors,
-            },
-            cycle - prev_cycle,
-            (at - prev_time).as_secs_f64(),
+            outcome,
+            cycles,
+            wall_s,
             report.clone(),
         ));
-        (prev_cycle, prev_time) = (cycle, at);
     }
     Ok(runs)
 }

@@ -358,10 +358,11 @@ fn a_lane_without_the_digit_carry_is_caught() {
     );
 }
 
-/// MSMs of a double-buffered core (BN254, c = 4) under heavy output backpressure: empty, one
-/// pair, equal scalars (hazards) and random MSMs back to back. Each must match arkworks, and
-/// the MSMs must overlap: a later MSM's own cycles (its first pair to its result) exceed the
-/// cycles between the previous result and its own, which only happens when it was taken
+/// MSMs of a double-buffered core (BN254, c = 5: 51 windows, not a power of two, so the
+/// second bank's addresses must not fall into a gap) under heavy output backpressure: empty,
+/// one pair, equal scalars (hazards) and random MSMs back to back. Each must match arkworks,
+/// and the MSMs must overlap: a later MSM's own cycles (its first pair to its result) exceed
+/// the cycles between the previous result and its own, which only happens when it was taken
 /// before the previous result was.
 fn overlap_jobs(curve: &Curve, seed: u64) -> Vec<(Vec<Affine>, Vec<BigUint>)> {
     let (pts, ks) = random_msm(curve, 120, seed);
@@ -378,8 +379,13 @@ fn overlap_jobs(curve: &Curve, seed: u64) -> Vec<(Vec<Affine>, Vec<BigUint>)> {
 fn double_buffered_msms_overlap_and_match_arkworks() {
     let curve = Curve::from_name("bn254").unwrap();
     let seed = test_seed("msm overlap");
-    let cfg = config_for(&curve, 4);
+    let cfg = config_for(&curve, 5);
     assert!(cfg.overlapped() && cfg.banks() == 2);
+    assert!(
+        !cfg.windows().is_power_of_two(),
+        "{} windows",
+        cfg.windows()
+    );
     let core = cfg.generate().unwrap();
     let jobs = overlap_jobs(&curve, seed);
     let drive = Drive {
@@ -393,7 +399,7 @@ fn double_buffered_msms_overlap_and_match_arkworks() {
     for (i, r) in runs.iter().enumerate() {
         assert_ok(&format!("seed {seed} job {i}"), r);
     }
-    // MSM 4 (49 pairs, 64 windows) accumulates while MSM 3 aggregates and combines.
+    // MSM 4 (49 pairs, 51 windows) accumulates while MSM 3 aggregates and combines.
     let last = &runs[4];
     assert!(
         last.cycles > last.simulated_cycles,
@@ -429,6 +435,43 @@ fn an_unheld_scheduler_is_caught() {
         Ok(runs) => assert!(
             runs.iter().any(|r| !r.matches_golden()),
             "an MSM whose additions collide with the aggregation's must not match"
+        ),
+        Err(SimError::Watchdog(m)) => eprintln!("caught by the watchdog: {m}"),
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
+
+/// The bank bit on top of the bucket address (`{bank, window, |d| - 1}`) leaves a gap when
+/// the number of windows is not a power of two: the second bank's buckets fall outside the
+/// memory. The MSMs that use it must not match.
+#[test]
+fn a_bank_bit_on_top_of_the_address_is_caught() {
+    let curve = Curve::from_name("bn254").unwrap();
+    let cfg = config_for(&curve, 5);
+    let mut core = cfg.generate().unwrap();
+    for (good, bad) in [
+        ("{point_bucket, fg_bank}", "{fg_bank, point_bucket}"),
+        ("{ahead_bucket, fg_bank}", "{fg_bank, ahead_bucket}"),
+        (
+            "{aggregation_bucket, bg_bank}",
+            "{bg_bank, aggregation_bucket}",
+        ),
+    ] {
+        assert!(
+            core.verilog.contains(good),
+            "the mutation site {good} moved"
+        );
+        core.verilog = core.verilog.replace(good, bad);
+    }
+    let (pts, ks) = random_msm(&curve, 40, 9);
+    let jobs = vec![
+        (pts[..20].to_vec(), ks[..20].to_vec()),
+        (pts[20..].to_vec(), ks[20..].to_vec()),
+    ];
+    match simulate_batch(&core, &cfg, &curve, &jobs, &quiet(), &Drive::default()) {
+        Ok(runs) => assert!(
+            !runs[1].matches_golden(),
+            "the MSM in the second bank must not match"
         ),
         Err(SimError::Watchdog(m)) => eprintln!("caught by the watchdog: {m}"),
         Err(e) => panic!("unexpected error: {e}"),

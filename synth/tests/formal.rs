@@ -251,26 +251,28 @@ fn msm_job(job: usize, depth: usize, mutant: Option<formal::MsmMutant>, label: &
 
 #[test]
 fn msm_controller_holds_at_a_small_depth() {
-    // The clearing walk (6 cycles) and several points through all three windows.
+    // The clearing walk (12 cycles: two banks of 6 buckets) and several points through all
+    // three windows.
     for job in 0..3 {
-        msm_job(job, 20, None, "");
+        msm_job(job, 26, None, "");
     }
 }
 
 #[test]
 fn msm_mutants_of_hazard_digits_and_ready_fail() {
     use formal::MsmMutant::*;
-    msm_job(0, 20, Some(Hazard), "hazard_free");
-    msm_job(1, 24, Some(DropDigit), "digits_all_issued");
-    msm_job(2, 14, Some(ReadyFromValid), "ready_independent_of_valid");
+    msm_job(0, 26, Some(Hazard), "hazard_free");
+    msm_job(1, 30, Some(DropDigit), "digits_all_issued");
+    msm_job(2, 20, Some(ReadyFromValid), "ready_independent_of_valid");
 }
 
 #[test]
 #[ignore]
 fn msm_starve_mutant_fails_progress() {
-    // A stall longer than the adder latency needs a full latency (39) beyond a filled FIFO:
-    // the default depth, 61 (it fails at step 57).
-    msm_job(0, 61, Some(formal::MsmMutant::Starve), "stall_bounded");
+    // A stall longer than the adder latency needs a full latency beyond a filled FIFO: the
+    // default depth (the clearing walk of both banks, the latency, the windows).
+    let depth = formal::default_depths(&toy_msm()).unwrap()[0];
+    msm_job(0, depth, Some(formal::MsmMutant::Starve), "stall_bounded");
 }
 
 #[test]

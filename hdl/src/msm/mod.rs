@@ -44,7 +44,8 @@
 //! (0 : 1 : 0), which the complete formula adds like any point.
 //!
 //! Double buffering ([`MsmConfig::overlap`], the default for one adder aggregating on chip):
-//! the bucket memory has two banks (a bank bit above the bucket address). Accumulation writes
+//! the bucket memory has two banks (a bank bit below the bucket address: `{w, |d| - 1, bank}`,
+//! so the addresses stay dense when W is not a power of two). Accumulation writes
 //! bank `fg_bank`; when an MSM is drained and the background is idle (the previous result
 //! taken), the hand-over gives its bank to the background, which aggregates, combines and
 //! holds the result (`background`: S_AGG, S_COMB, S_OUT, S_IDLE), while the accumulation takes
@@ -353,7 +354,7 @@ impl MsmBlocks {
         let k = cfg.adder.r_bits();
         let c = cfg.window;
         let nw = cfg.windows();
-        // Bucket address {bank, window, |d| - 1}; the bank bit only when double-buffered.
+        // Bucket address {window, |d| - 1, bank}; the bank bit only when double-buffered.
         let ab = index_bits(nw) + c - 1 + cfg.banks() - 1;
         let nb = nw * cfg.buckets() * cfg.banks();
         MsmBlocks {
@@ -469,7 +470,9 @@ fn plan_kind(cfg: &MsmConfig, lane: bool) -> Result<MsmPlan, HdlError> {
     let wb = index_bits(nw);
     let ab = wb + c - 1; // bucket address {window, |d| - 1}
     let nb = nw * m;
-    // Double-buffered: a bank bit above the bucket address, 2 nb addresses.
+    // Double-buffered: a bank bit below the bucket address, {window, |d| - 1, bank}, so that
+    // the 2 nb addresses are dense whatever the number of windows (a bank bit on top would
+    // leave a gap when W is not a power of two).
     let ov = cfg.overlapped();
     let fab = ab + usize::from(ov);
     let nbt = nb * cfg.banks();
@@ -983,9 +986,9 @@ reg bg_bank = 1'b0;\n"
         } else {
             ""
         },
-        point_bucket_full = if ov { "{fg_bank, point_bucket}" } else { "point_bucket" },
-        ahead_bucket_full = if ov { "{fg_bank, ahead_bucket}" } else { "ahead_bucket" },
-        aggregation_bucket_full = if ov { "{bg_bank, aggregation_bucket}" } else { "aggregation_bucket" },
+        point_bucket_full = if ov { "{point_bucket, fg_bank}" } else { "point_bucket" },
+        ahead_bucket_full = if ov { "{ahead_bucket, fg_bank}" } else { "ahead_bucket" },
+        aggregation_bucket_full = if ov { "{aggregation_bucket, bg_bank}" } else { "aggregation_bucket" },
         handover_wire = if ov {
             "// The drained MSM's bank goes to the background once it is idle (the previous result\n\
 // taken); the accumulation then takes the next MSM into the other bank.\n\

@@ -20,10 +20,15 @@
 //! - (c) `ready_independent_of_valid`: two copies of the core get the same inputs except
 //!   `in_valid` in the current cycle; while their histories are equal, their `in_ready` agree
 //!   (so `in_ready` is a function of the state alone).
-//! - (d) `clear_done`, `input_progress`: `in_ready` can rise (state leaves 0) once the
-//!   clearing walk is done, `buckets + 1` cycles after reset; and while a pair is offered
-//!   continuously in accumulation before the MSM's last pair, it is taken within the stated
-//!   bound ([`progress_bound`]).
+//! - (d) `clear_done`, `input_progress`: `in_ready` can rise (the controller's `phase` leaves
+//!   0) once the clearing walk is done, `addresses + 1` cycles after reset (both banks of a
+//!   double-buffered core); and while a pair is offered continuously in accumulation before
+//!   the MSM's last pair, it is taken within the stated bound ([`progress_bound`]).
+//!
+//! The core proven is the default one: double-buffered (two banks, the bank bit in the
+//! bucket tag), with the accumulation lookahead. The phase the properties read is the
+//! accumulation side's (`phase`, tapped), not the `state` port, which shows the background
+//! while it works.
 //!
 //! Mutants ([`MsmMutant`]), one per property, each a one-line patch of the emitted Verilog
 //! under `` `ifdef MUTANT ``.
@@ -117,8 +122,8 @@ impl MsmMutant {
                 "in_ready = (phase == S_ACCUM) && !(next_valid && in_valid) && !got_last;",
             ),
             MsmMutant::Starve => (
-                "assign issue_new = point_needs_add && !parked_ready && !point_conflict;",
-                "assign issue_new = point_needs_add && !parked_ready && !point_conflict && !parked_waiting;",
+                "assign issue_new = point_needs_add && !hold && !parked_ready && !point_conflict;",
+                "assign issue_new = point_needs_add && !hold && !parked_ready && !point_conflict && !parked_waiting;",
             ),
         }
     }
@@ -131,8 +136,13 @@ struct Shape {
     k: usize,
     c: usize,
     nw: usize,
+    /// Bucket addresses the clearing walk visits (both banks of a double-buffered core).
     nb: usize,
+    /// Bits of a bucket address `{window, |d| - 1}`.
     ab: usize,
+    /// Bits of the bucket tag in the adder: the address, and the bank below it when
+    /// double-buffered (`{window, |d| - 1, bank}`).
+    fab: usize,
     tw: usize,
     l: usize,
     sb: usize,
@@ -144,6 +154,7 @@ fn shape(cfg: &MsmConfig) -> Result<Shape, FormalError> {
     let nw = cfg.windows();
     let c = cfg.window;
     let ab = index_bits(nw) + c - 1;
+    let fab = ab + cfg.banks() - 1;
     let axb = index_bits(2 * nw + 1);
     Ok(Shape {
         top: cfg.top.clone(),
@@ -151,9 +162,10 @@ fn shape(cfg: &MsmConfig) -> Result<Shape, FormalError> {
         k: cfg.adder.r_bits(),
         c,
         nw,
-        nb: nw * cfg.buckets(),
+        nb: nw * cfg.buckets() * cfg.banks(),
         ab,
-        tw: 1 + ab.max(axb),
+        fab,
+        tw: 1 + fab.max(axb),
         l,
         sb: cfg.scalar_bits,
     })
@@ -255,7 +267,7 @@ fn controller_harness(
     check: &str,
 ) -> Result<(String, Vec<String>), FormalError> {
     let bound = progress_bound(cfg)?;
-    let (k, c, nw, ab, tw, l) = (s.k, s.c, s.nw, s.ab, s.tw, s.l);
+    let (k, c, nw, ab, tw, l) = (s.k, s.c, s.nw, s.fab, s.tw, s.l);
     let wb = index_bits(nw);
     let half = 1usize << (c - 1);
     let full = 1usize << c;
@@ -276,8 +288,10 @@ module zk_formal({ports});
     (* keep *) wire [{k1}:0] tap_x2, tap_y2;
     (* keep *) wire [{tw1}:0] tap_dest;
     (* keep *) wire tap_stall; // the scheduler's stall: the current point waits this cycle
+    (* keep *) wire [2:0] tap_phase; // the accumulation side's phase (0 clear, 1 accumulate, 2 drain)
     wire bucket_add = started && tap_adder_valid && !tap_dest[{tw1}];
-    wire [{ab1}:0] add_bucket = tap_dest[{ab1}:0];
+    wire [{ab1}:0] add_bucket = tap_dest[{ab1}:0]; // window, |d| - 1{{, bank}}
+    wire [{wab1}:0] add_address = add_bucket[{ab1}:{bank_bits}]; // window, |d| - 1
     // (a) the bucket additions of the last L + 1 = {l1p} cycles.
     reg [{l}:0] recent_valid = 0;
     reg [{rb1}:0] recent_bucket = 0;
@@ -332,8 +346,8 @@ module zk_formal({ports});
     end
     wire [{k1}:0] t_y_neg = t_y == {k}'d0 ? {k}'d0 : P[{k1}:0] - t_y;
     wire tracked_add = started && tap_adder_valid && tap_b_point && tap_x2 == track;
-    wire [{wb1}:0] add_window = add_bucket[{ab1}:{c1}];
-    wire [{c1}:0] add_magnitude = {{1'b0, add_bucket[{c2}:0]}} + {c}'d1;
+    wire [{wb1}:0] add_window = add_address[{wab1}:{c1}];
+    wire [{c1}:0] add_magnitude = {{1'b0, add_address[{c2}:0]}} + {c}'d1;
     reg [{cnt1}:0] issued = 0; // two bits per window, saturating
     always @(posedge clock) if (tracked_add && add_window < {nw} && issued[add_window * 2 +: 2] != 2'd3)
         issued[add_window * 2 +: 2] <= issued[add_window * 2 +: 2] + 2'd1;
@@ -351,7 +365,7 @@ module zk_formal({ports});
         for (j = 0; j < {nw}; j = j + 1)
             digit_missing = digit_missing | (issued[j * 2 +: 2] != ((!t_inf && exp_mag[j * {c} +: {c}] != {c}'d0) ? 2'd1 : 2'd0));
     end
-    always @(*) if (started && tracked && state == 3'd2) digits_all_issued: assert(!digit_missing);
+    always @(*) if (started && tracked && tap_phase == 3'd2) digits_all_issued: assert(!digit_missing);
 `endif
     // (d) progress.
     reg [15:0] age = 0;
@@ -363,12 +377,12 @@ module zk_formal({ports});
         if (age != 16'hffff) age <= age + 16'd1;
         if (!reset && accept && in_last) last_taken <= 1'b1;
         if (!reset && out_valid && out_ready) last_taken <= 1'b0;
-        if (reset || !in_valid || accept || state != 3'd1 || last_taken) waiting <= 16'd0;
+        if (reset || !in_valid || accept || tap_phase != 3'd1 || last_taken) waiting <= 16'd0;
         else waiting <= waiting + 16'd1;
     end
 `ifdef CHECK_HAZARD_PROGRESS
     always @(*) if (started) begin
-        clear_done: assert(age <= 16'd{nb} || state != 3'd0);
+        clear_done: assert(age <= 16'd{nb} || tap_phase != 3'd0);
         stall_bounded: assert(stall_run <= 16'd{l1p});
         input_progress: assert(waiting < 16'd{bound});
     end
@@ -383,6 +397,8 @@ endmodule
         check = check,
         tw1 = tw - 1,
         ab1 = ab - 1,
+        wab1 = s.ab - 1,
+        bank_bits = s.fab - s.ab,
         l1 = l - 1,
         l1p = l + 1,
         rb1 = (l + 1) * ab - 1,
@@ -406,6 +422,7 @@ endmodule
         ("tap_b_point", "operand_b_point_s1"),
         ("tap_dest", "dest_tag_s1"),
         ("tap_stall", "stall"),
+        ("tap_phase", "phase"),
     ];
     let mut script = vec!["memory_map".to_string(), "flatten".to_string()];
     for (tap, sig) in taps {
