@@ -2,7 +2,8 @@
 # has the comment `// AxB unsigned tile: registered operands, product registered twice`, which
 # zkhdl_hdl::tile writes), prints a module of the same name and ports built on a MULT18X18D
 # with its input registers (the tile's a_r, b_r) and pipeline register (m) on CLK0, and the
-# product's second register (p) in the fabric. Tiles wider than 18x18 are left as they are.
+# product's second register (p) in the fabric; with `-v regs=output`, p is the DSP's own
+# output register instead. Tiles wider than 18x18 are left as they are.
 /^module / {
   name = $2
   sub(/\(.*/, "", name)
@@ -21,11 +22,11 @@ function tile(name, wa, wb,    i, ports) {
   printf "    input wire clock;\n"
   printf "    input wire [%d:0] a;\n", wa - 1
   printf "    input wire [%d:0] b;\n", wb - 1
-  printf "    output reg [%d:0] p;\n", wa + wb - 1
+  printf "    output %s [%d:0] p;\n", regs == "output" ? "wire" : "reg", wa + wb - 1
   printf "    wire [35:0] dsp_p;\n"
   printf "    MULT18X18D #(\n"
   printf "        .REG_INPUTA_CLK(\"CLK0\"), .REG_INPUTB_CLK(\"CLK0\"), .REG_PIPELINE_CLK(\"CLK0\"),\n"
-  printf "        .REG_OUTPUT_CLK(\"NONE\"), .GSR(\"DISABLED\")\n"
+  printf "        .REG_OUTPUT_CLK(\"%s\"), .GSR(\"DISABLED\")\n", regs == "output" ? "CLK0" : "NONE"
   printf "    ) dsp (\n"
   ports = ""
   for (i = 0; i < 18; i++) ports = ports sprintf("        .A%d(%s),\n", i, i < wa ? sprintf("a[%d]", i) : "1'b0")
@@ -37,8 +38,12 @@ function tile(name, wa, wb,    i, ports) {
   ports = ports "        .CE0(1'b1), .CE1(1'b0), .CE2(1'b0), .CE3(1'b0),\n"
   ports = ports "        .RST0(1'b0), .RST1(1'b0), .RST2(1'b0), .RST3(1'b0)\n"
   printf "%s    );\n", ports
-  printf "    initial p = 0;\n"
-  printf "    always @(posedge clock) p <= dsp_p[%d:0];\n", wa + wb - 1
+  if (regs == "output") {
+    printf "    assign p = dsp_p[%d:0];\n", wa + wb - 1
+  } else {
+    printf "    initial p = 0;\n"
+    printf "    always @(posedge clock) p <= dsp_p[%d:0];\n", wa + wb - 1
+  }
   if (wa + wb < 36) printf "    wire unused_dsp = &{1'b0, dsp_p[35:%d]};\n", wa + wb
   printf "endmodule\n\n"
 }

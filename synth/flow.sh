@@ -79,10 +79,17 @@ if [ "${SYNTH:-1}" = 1 ]; then
     # registers. Here, and only here, each tile module of the Verilog (found by the comment
     # its generator writes, `zkhdl_hdl::tile`) is read again as a MULT18X18D with its own
     # input and pipeline registers (a_r, b_r and m of the tile) and the last product register
-    # p in the fabric: the same three stages and the same a * b, so the simulated Verilog
-    # stays the generic tile. ECP5_DSP_REGS=0 keeps the generic tile.
-    if [ "${ECP5_DSP_REGS:-1}" = 1 ]; then
-      awk -f "$here/ecp5_tiles.awk" $files > "$out/ecp5_tiles.v"
+    # p in the fabric (`pipeline`), or p in the DSP's output register too (`output`): the same
+    # three stages and the same a * b, so the simulated Verilog stays the generic tile.
+    # ECP5_DSP_REGS: auto (default: `output` where the Verilog says that a register reads
+    # every tile product, zkhdl_hdl::tile::PRODUCTS_REGISTERED, else `pipeline`), pipeline,
+    # output, or 0 (the generic tile).
+    dsp=${ECP5_DSP_REGS:-auto}
+    if [ "$dsp" = auto ]; then
+      if grep -q "zkhdl: a register reads every tile product" $files; then dsp=output; else dsp=pipeline; fi
+    fi
+    if [ "$dsp" != 0 ]; then
+      awk -v regs="$dsp" -f "$here/ecp5_tiles.awk" $files > "$out/ecp5_tiles.v"
       if [ -s "$out/ecp5_tiles.v" ]; then
         read="read_verilog -lib +/ecp5/cells_bb.v; $read; read_verilog -overwrite ecp5_tiles.v"
       fi

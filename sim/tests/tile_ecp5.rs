@@ -54,12 +54,15 @@ fn awk_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../synth/ecp5_tiles.awk")
 }
 
-/// The ECP5 flow's replacement of the tile modules in `verilog`.
-fn replacement(verilog: &str) -> String {
+/// The ECP5 flow's replacement of the tile modules in `verilog` (`regs`: the script's
+/// `regs` variable, "" or "output").
+fn replacement(verilog: &str, regs: &str) -> String {
     let dir = scratch();
     let file = dir.join("in.v");
     std::fs::write(&file, verilog).unwrap();
     let out = Command::new("awk")
+        .arg("-v")
+        .arg(format!("regs={regs}"))
         .arg("-f")
         .arg(awk_script())
         .arg(&file)
@@ -155,9 +158,9 @@ endmodule
 }
 
 /// The replacement of the `shape` tile, its top module name and operand widths.
-fn ecp5_tile(shape: TileShape) -> (String, String, usize, usize) {
+fn ecp5_tile(shape: TileShape, regs: &str) -> (String, String, usize, usize) {
     let core = TileConfig::new(shape).generate().unwrap();
-    let v = replacement(&core.verilog);
+    let v = replacement(&core.verilog, regs);
     let top = core.manifest.top.clone();
     assert!(
         v.starts_with(&format!("module {top}(clock, a, b, p);")),
@@ -171,18 +174,26 @@ fn ecp5_tile(shape: TileShape) -> (String, String, usize, usize) {
 #[test]
 fn ecp5_tile_is_a_times_b_three_cycles_later() {
     let seed = test_seed("ecp5_tile_is_a_times_b_three_cycles_later");
-    for shape in [TileShape::T18x18, TileShape::T16x16] {
-        let (v, top, wa, wb) = ecp5_tile(shape);
-        let (bad, n) = run(&v, &top, wa, wb, seed);
-        assert!(bad.is_empty(), "{}: {bad:?}", shape.name());
-        assert!(n > 400, "only {n} products compared");
+    for regs in ["", "output"] {
+        for shape in [TileShape::T18x18, TileShape::T16x16] {
+            let (v, top, wa, wb) = ecp5_tile(shape, regs);
+            let (bad, n) = run(&v, &top, wa, wb, seed);
+            assert!(bad.is_empty(), "{} {regs:?}: {bad:?}", shape.name());
+            assert!(n > 400, "only {n} products compared");
+        }
     }
 }
 
 #[test]
 fn ecp5_tile_mutants_are_caught() {
     let seed = test_seed("ecp5_tile_mutants_are_caught");
-    let (v, top, wa, wb) = ecp5_tile(TileShape::T18x18);
+    for regs in ["", "output"] {
+        mutants_of(regs, seed);
+    }
+}
+
+fn mutants_of(regs: &str, seed: u64) {
+    let (v, top, wa, wb) = ecp5_tile(TileShape::T18x18, regs);
     let swapped = v
         .replace(".A0(a[0])", ".A0(a[TMP])")
         .replace(".A1(a[1])", ".A1(a[0])")
@@ -194,7 +205,7 @@ fn ecp5_tile_mutants_are_caught() {
     ] {
         assert_ne!(m, v, "{name}: the mutation applies");
         let (bad, _) = run(&m, &top, wa, wb, seed);
-        assert!(!bad.is_empty(), "{name} went unnoticed");
+        assert!(!bad.is_empty(), "{name} ({regs:?}) went unnoticed");
     }
 }
 
@@ -204,16 +215,39 @@ fn ecp5_tile_mutants_are_caught() {
 fn only_tiles_that_fit_are_replaced() {
     for shape in [TileShape::T26x17, TileShape::T27x27] {
         let core = TileConfig::new(shape).generate().unwrap();
-        assert_eq!(replacement(&core.verilog), "", "{}", shape.name());
+        assert_eq!(replacement(&core.verilog, ""), "", "{}", shape.name());
     }
     let f = zkhdl_golden::Field::custom_hex("0x1fffffffffffffff").unwrap();
     let mut cfg = zkhdl_sim::modmul::config_for(&f);
     cfg.tile = TileShape::T18x18;
     let core = cfg.generate().unwrap();
-    let v = replacement(&core.verilog);
+    let v = replacement(&core.verilog, "");
     assert_eq!(v.matches("module ").count(), 1, "{v}");
     assert!(
         v.starts_with("module zk_modmul$tiles$0(clock, a, b, p);"),
         "{v}"
     );
+}
+
+/// The flow puts the product in the DSP's output register where the Verilog says that a
+/// register reads every tile product: a modmul with route registers says so, the default one
+/// does not, and flow.sh looks for exactly that comment.
+#[test]
+fn route_registers_ask_for_the_output_register() {
+    use zkhdl_hdl::tile::PRODUCTS_REGISTERED;
+    let flow =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../synth/flow.sh"))
+            .unwrap();
+    let said = PRODUCTS_REGISTERED.trim_start_matches("// ").trim_end();
+    assert!(flow.contains(&format!("grep -q \"{said}\"")), "{said}");
+    let f = zkhdl_golden::Field::custom_hex("0x79800e7705da8467f06313fff9a01fe9").unwrap();
+    let mut cfg = zkhdl_sim::modmul::config_for(&f);
+    cfg.tile = TileShape::T18x18;
+    assert!(!cfg.generate().unwrap().verilog.contains(said));
+    cfg.route_registers = true;
+    assert!(cfg
+        .generate()
+        .unwrap()
+        .verilog
+        .contains(PRODUCTS_REGISTERED));
 }
