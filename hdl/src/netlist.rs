@@ -381,10 +381,13 @@ impl Netlist {
         for (i, (s0, s1)) in sums.iter().enumerate() {
             let w = s0.width - 1;
             let s0 = self.at(s0, st + 2);
+            // The chunk's carry bit was read from its copy above.
+            self.unused(&s0.name, w, w);
             let part = match s1 {
                 None => bit_range(&s0.name, w - 1, 0),
                 Some(s1) => {
                     let s1 = self.at(s1, st + 2);
+                    self.unused(&s1.name, w, w);
                     format!(
                         "({} ? {} : {})",
                         carries[i - 1].name,
