@@ -125,8 +125,9 @@ pub fn modmul(
                         tile: Some(shape.to_string()),
                         karatsuba: if arch == "pipelined" { n } else { 0 },
                         tiles: if arch == "iterative" { n } else { 4 },
-                        max_add_bits,
+                        max_add_bits: Some(max_add_bits),
                         p_prime_product: pp.clone(),
+                        route_registers: "auto".into(),
                     };
                     let cfg = CoreConfig::modmul(&f, &a, "26x17")?;
                     let mut label = if arch == "pipelined" {

@@ -221,7 +221,8 @@ fn synth(core: SynthCore) -> Outcome {
         } => {
             let f = field.resolve()?;
             let tile = synthesis::default_tile(&target)?;
-            (CoreConfig::modmul(&f, &opts, tile)?, target)
+            let fpga = synthesis::fpga_target(&target)?;
+            (CoreConfig::modmul_for(&f, &opts, tile, fpga)?, target)
         }
         SynthCore::PointAdd {
             curve,

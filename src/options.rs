@@ -50,8 +50,9 @@ pub struct ModMulArgs {
     pub tiles: usize,
     /// Timing by construction: the longest carry chain between two registers, in bits;
     /// wider adds become two-stage carry-select adders (0: unbounded, one stage however wide).
-    #[arg(long = "max-add-bits", default_value_t = zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS)]
-    pub max_add_bits: usize,
+    /// Default: 64, or 32 for `synth --target ecp5-85k` with route registers.
+    #[arg(long = "max-add-bits")]
+    pub max_add_bits: Option<usize>,
     /// The pipelined core's product by p' (m = (T mod R) p' mod R): tiles (DSPs), lut (a
     /// shift-and-add network in logic, one adder term per non-zero digit of p' in NAF, or
     /// width-3 NAF where that pays: no tiles, about one LUT per term bit, 15k for BLS12-381
@@ -62,6 +63,17 @@ pub struct ModMulArgs {
         value_name = "auto|tiles|lut"
     )]
     pub p_prime_product: String,
+    /// Registers at the ends of the long routes (pipelined): one adder level per pipeline
+    /// stage in the column compressor, its terms registered once more, and every add wider
+    /// than --max-add-bits in five stages (operands, chunk sums, their carry bits again, chunk
+    /// carries, selection) instead of two; more latency and flip-flops for a shorter clock period on ECP5. auto:
+    /// on for `synth --target ecp5-85k`, off everywhere else.
+    #[arg(
+        long = "route-registers",
+        default_value = "auto",
+        value_name = "auto|on|off"
+    )]
+    pub route_registers: String,
 }
 
 /// `--p-prime-product`'s word, checked.
@@ -79,11 +91,23 @@ impl ModMulArgs {
         self.config_with_default(f, "26x17")
     }
 
-    /// The configuration, with `default_tile` unless --tile says otherwise.
+    /// The configuration, with `default_tile` unless --tile says otherwise (--route-registers
+    /// auto: off).
     pub fn config_with_default(
         &self,
         f: &Field,
         default_tile: &str,
+    ) -> Result<zkhdl_hdl::modmul::ModMulConfig, Failure> {
+        self.config_for_target(f, default_tile, None)
+    }
+
+    /// The configuration for `synth --target` (`None`: gen, sim and the rest), with
+    /// `default_tile` unless --tile says otherwise; --route-registers auto is on for ECP5.
+    pub fn config_for_target(
+        &self,
+        f: &Field,
+        default_tile: &str,
+        target: Option<zkhdl_synth::Target>,
     ) -> Result<zkhdl_hdl::modmul::ModMulConfig, Failure> {
         let tile = self.tile.as_deref().unwrap_or(default_tile);
         use zkhdl_hdl::modmul::Architecture;
@@ -96,12 +120,46 @@ impl ModMulArgs {
                 ))
             })?;
         c.tile = tile_shape(tile)?;
-        c.max_add_bits = self.max_add_bits;
+        c.max_add_bits = self
+            .max_add_bits
+            .unwrap_or(zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS);
         c.p_prime_product = p_prime_product(&self.p_prime_product)?;
+        let route_registers = match self.route_registers.as_str() {
+            "on" => true,
+            "off" => false,
+            "auto" => target == Some(zkhdl_synth::Target::Ecp5_85k),
+            other => {
+                return Err(Failure::input(format!(
+                    "unknown --route-registers {other:?}: use auto, on or off"
+                )))
+            }
+        };
+        if route_registers {
+            if let Architecture::Pipelined {
+                ref mut levels_per_stage,
+                ..
+            } = c.architecture
+            {
+                *levels_per_stage = 1;
+                c.route_registers = true;
+                if self.max_add_bits.is_none() && target == Some(zkhdl_synth::Target::Ecp5_85k) {
+                    c.max_add_bits = ECP5_MAX_ADD_BITS;
+                }
+            } else if self.route_registers == "on" {
+                return Err(Failure::input(
+                    "--route-registers on applies to the pipelined architecture only",
+                ));
+            }
+        }
         c.validate()?;
         Ok(c)
     }
 }
+
+/// The carry-chain bound of a modmul synthesized for ECP5 with route registers (unless
+/// --max-add-bits says otherwise): 16 CCU2C. At 64 bits the chain alone (3.9 ns of logic with
+/// its entry and exit) left the 127-bit modmul at 143 MHz; see results/timing.md.
+pub const ECP5_MAX_ADD_BITS: usize = 32;
 
 /// Options of the point adder (and the MSM around it).
 #[derive(Args, Clone)]
@@ -450,5 +508,77 @@ impl NttArgs {
         cfg.tile = tile_shape(self.tile.as_deref().unwrap_or(default_tile))?;
         zkhdl_hdl::Core::validate(&cfg)?;
         Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkhdl_hdl::modmul::Architecture;
+    use zkhdl_synth::Target;
+
+    fn args(extra: &[&str]) -> ModMulArgs {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            m: ModMulArgs,
+        }
+        let mut argv = vec!["zkhdl"];
+        argv.extend(extra);
+        <Cli as clap::Parser>::parse_from(argv).m
+    }
+
+    fn levels(c: &zkhdl_hdl::modmul::ModMulConfig) -> usize {
+        match c.architecture {
+            Architecture::Pipelined {
+                levels_per_stage, ..
+            } => levels_per_stage,
+            Architecture::Iterative { .. } => 0,
+        }
+    }
+
+    /// `synth --target ecp5-85k` turns route registers on (one adder level per stage, the
+    /// ECP5 carry bound unless --max-add-bits says otherwise); every other use of the options
+    /// gets the configuration as before.
+    #[test]
+    fn route_registers_default_on_for_ecp5_synthesis_only() {
+        let f = Field::custom_hex("0x79800e7705da8467f06313fff9a01fe9").unwrap();
+        let plain = args(&[]).config_with_default(&f, "18x18").unwrap();
+        let mut want = zkhdl_hdl::modmul::ModMulConfig::new(f.modulus().clone(), f.name());
+        want.tile = zkhdl_hdl::tile::TileShape::T18x18;
+        assert_eq!(plain, want);
+        for t in [None, Some(Target::Xcup), Some(Target::Generic)] {
+            assert_eq!(args(&[]).config_for_target(&f, "18x18", t).unwrap(), plain);
+        }
+        let ecp5 = Some(Target::Ecp5_85k);
+        let c = args(&[]).config_for_target(&f, "18x18", ecp5).unwrap();
+        assert!(c.route_registers);
+        assert_eq!(levels(&c), 1);
+        assert_eq!(c.max_add_bits, ECP5_MAX_ADD_BITS);
+        let c = args(&["--max-add-bits", "48"])
+            .config_for_target(&f, "18x18", ecp5)
+            .unwrap();
+        assert_eq!((c.route_registers, c.max_add_bits), (true, 48));
+        let off = args(&["--route-registers", "off"])
+            .config_for_target(&f, "18x18", ecp5)
+            .unwrap();
+        assert_eq!(off, plain);
+        let on = args(&["--route-registers", "on"])
+            .config_with_default(&f, "18x18")
+            .unwrap();
+        assert!(on.route_registers && levels(&on) == 1 && on.max_add_bits == 64);
+        let it = args(&["--arch", "iterative"])
+            .config_for_target(&f, "18x18", ecp5)
+            .unwrap();
+        assert!(!it.route_registers, "auto leaves the iterative core alone");
+        for bad in [
+            &["--route-registers", "yes"][..],
+            &["--route-registers", "on", "--arch", "iterative"],
+        ] {
+            assert!(
+                args(bad).config_with_default(&f, "18x18").is_err(),
+                "{bad:?}"
+            );
+        }
     }
 }

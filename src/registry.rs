@@ -146,6 +146,21 @@ impl CoreConfig {
         ))
     }
 
+    /// The modular multiplier for `synth --target` (its tile shape unless --tile says
+    /// otherwise; --route-registers auto is on for ECP5).
+    pub fn modmul_for(
+        f: &Field,
+        opts: &ModMulArgs,
+        default_tile: &str,
+        target: Option<zkhdl_synth::Target>,
+    ) -> Result<Self, Failure> {
+        Ok(CoreConfig::Modmul(opts.config_for_target(
+            f,
+            default_tile,
+            target,
+        )?))
+    }
+
     /// The point adder of --curve (bls12-381 by default); the mixed one (P2 affine) with
     /// --mixed.
     pub fn point_add(curve: &CurveArgs, mixed: bool) -> Result<Self, Failure> {

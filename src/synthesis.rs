@@ -358,6 +358,14 @@ pub fn synth_hierarchical(core: &GeneratedCore, t: &TargetArgs) -> Outcome {
 /// The standard-cell target: yosys mapped to the OSU 0.18 um Liberty library, timed with OpenSTA.
 pub const ASIC_TARGET: &str = "asic-osu018";
 
+/// The FPGA flow of --target (`None` for the standard-cell target).
+pub fn fpga_target(t: &TargetArgs) -> Result<Option<Target>, Failure> {
+    if t.target == ASIC_TARGET {
+        return Ok(None);
+    }
+    Ok(Some(t.resolve()?.0))
+}
+
 /// The tile shape a target's multipliers use unless --tile says otherwise.
 pub fn default_tile(t: &TargetArgs) -> Result<&'static str, Failure> {
     if t.target == ASIC_TARGET {

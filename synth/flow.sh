@@ -74,6 +74,26 @@ if [ "${SYNTH:-1}" = 1 ]; then
     # registers (a_r, b_r) are kept per tile, so that the placer can put each next to its own
     # MULT18X18D.
     pre="hierarchy -top $top; proc; setattr -set keep 1 w:a_r %ci1 w:b_r %ci1 %u; "
+    # yosys maps the tile's product to a MULT18X18D without its registers (it folds no fabric
+    # registers into ECP5 DSP blocks), leaving the multiplier's 3.9 ns between two fabric
+    # registers. Here, and only here, each tile module of the Verilog (found by the comment
+    # its generator writes, `zkhdl_hdl::tile`) is read again as a MULT18X18D with its own
+    # input and pipeline registers (a_r, b_r and m of the tile) and the last product register
+    # p in the fabric (`pipeline`), or p in the DSP's output register too (`output`): the same
+    # three stages and the same a * b, so the simulated Verilog stays the generic tile.
+    # ECP5_DSP_REGS: auto (default: `output` where the Verilog says that a register reads
+    # every tile product, zkhdl_hdl::tile::PRODUCTS_REGISTERED, else `pipeline`), pipeline,
+    # output, or 0 (the generic tile).
+    dsp=${ECP5_DSP_REGS:-auto}
+    if [ "$dsp" = auto ]; then
+      if grep -q "zkhdl: a register reads every tile product" $files; then dsp=output; else dsp=pipeline; fi
+    fi
+    if [ "$dsp" != 0 ]; then
+      awk -v regs="$dsp" -f "$here/ecp5_tiles.awk" $files > "$out/ecp5_tiles.v"
+      if [ -s "$out/ecp5_tiles.v" ]; then
+        read="read_verilog -lib +/ecp5/cells_bb.v; $read; read_verilog -overwrite ecp5_tiles.v"
+      fi
+    fi
   fi
   if [ "$target" = ice40-up5k ] && [ "$hier" != 1 ]; then
     # yosys's ice40_dsp, given the tile's two registers after the product (m, p), drives p

@@ -1390,3 +1390,61 @@ fn sim_msm_adders_and_batches() {
         "host aggregation",
     );
 }
+
+/// `--route-registers on|off|auto` (modmul): on adds registers (a deeper pipeline, the same
+/// ports); auto is off outside `synth --target ecp5-85k`, so `gen` writes the Verilog as
+/// before; a bad word, or on with the iterative core, exits 2 with one line.
+#[test]
+fn modmul_route_registers() {
+    let gen = |extra: &[&str]| {
+        let d = tmp(&format!("rr{}", extra.join("")));
+        let mut args = vec!["gen", "modmul", "--modulus", "0x1fffffffffffffff", "--out"];
+        args.push(d.to_str().unwrap());
+        args.extend(extra);
+        let o = zkhdl(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let m: Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("zk_modmul.json")).unwrap())
+                .unwrap();
+        let v = std::fs::read_to_string(d.join("zk_modmul.v")).unwrap();
+        (m["latency"].as_u64().unwrap(), v)
+    };
+    let (plain, v) = gen(&[]);
+    assert_eq!((plain, v.clone()), gen(&["--route-registers", "auto"]));
+    assert_eq!((plain, v), gen(&["--route-registers", "off"]));
+    let (on, _) = gen(&["--route-registers", "on"]);
+    assert!(on > plain, "{on} vs {plain}");
+    assert_bad_input(
+        &[
+            "gen",
+            "modmul",
+            "--modulus",
+            "0x1fffffffffffffff",
+            "--route-registers",
+            "yes",
+            "--out",
+            "x",
+        ],
+        "--route-registers",
+    );
+    assert_bad_input(
+        &[
+            "gen",
+            "modmul",
+            "--modulus",
+            "0x1fffffffffffffff",
+            "--arch",
+            "iterative",
+            "--route-registers",
+            "on",
+            "--out",
+            "x",
+        ],
+        "pipelined architecture only",
+    );
+}

@@ -94,6 +94,15 @@ pub struct Netlist {
     /// adders over chunks of at most this many bits. 0 means unbounded (one stage, however
     /// wide).
     pub max_add_bits: usize,
+    /// Registers at the ends of the long routes (the ECP5 flow's choice; off by default):
+    /// [`Netlist::sum`] registers its terms once more before the first adder level, and a
+    /// chunked [`Netlist::add_wide`] registers its operands before the chunk sums, then the
+    /// chunks' carry bits again, then the chunk carries before the selection (five stages
+    /// instead of two). Wide datapaths spread
+    /// over the die, and on ECP5 the route from a register to the adder that reads it was
+    /// half of the critical path; a register of its own lets the placer put one end beside
+    /// the adder.
+    pub route_registers: bool,
     decls: Vec<String>,
     assigns: Vec<String>,
     seq: Vec<String>,
@@ -255,6 +264,10 @@ impl Netlist {
         if let Carry::Bit(c) = &carry {
             st = st.max(c.stage);
         }
+        if self.route_registers && !self.one_stage(width) {
+            // The operands registered once more, beside the chunk adders.
+            st += 1;
+        }
         let (x, y) = (self.at(x, st), self.at(y, st));
         assert!(
             x.width <= width && y.width <= width,
@@ -301,6 +314,9 @@ impl Netlist {
             }
             lo += w;
         }
+        if self.route_registers {
+            return self.add_wide_registered_carries(prefix, &sums, width, st + 1);
+        }
         // Stage 2: the carry into chunk i, then each chunk's sum.
         let mut carry_in = String::new();
         let mut parts = vec![];
@@ -327,6 +343,67 @@ impl Netlist {
             prefix,
             width + 1,
             st + 1,
+            &format!("{{{}}}", parts.join(", ")),
+        )
+    }
+
+    /// Stage 2 of [`Netlist::add_wide`] under [`Netlist::route_registers`], in three stages:
+    /// the chunk sums' carry bits (valid at `st`) copied into registers of their own, which
+    /// the placer can gather, since the chunks lie across the die; from them the carry into
+    /// every chunk (and out of the top one), registered (one AND-OR per chunk, as in the
+    /// one-stage selection); then each chunk's sum chosen by its registered carry.
+    fn add_wide_registered_carries(
+        &mut self,
+        prefix: &str,
+        sums: &[(Sig, Option<Sig>)],
+        width: usize,
+        st: usize,
+    ) -> Sig {
+        let mut carry_in = String::new();
+        let mut carries = vec![];
+        for (s0, s1) in sums {
+            let w = s0.width - 1;
+            let g = self.slice(s0, w, 1).expect("the chunk's carry");
+            let g = self.reg(&g);
+            let next = match s1 {
+                None => g.name.clone(),
+                Some(s1) => {
+                    let p = self.slice(s1, w, 1).expect("the chunk's carry");
+                    let p = self.reg(&p);
+                    format!("({} | ({} & {carry_in}))", g.name, p.name)
+                }
+            };
+            let c = self.wire(&format!("{prefix}_cy"), 1, st + 1, &next);
+            carry_in = c.name.clone();
+            carries.push(self.reg(&c));
+        }
+        let mut parts = vec![];
+        for (i, (s0, s1)) in sums.iter().enumerate() {
+            let w = s0.width - 1;
+            let s0 = self.at(s0, st + 2);
+            // The chunk's carry bit was read from its copy above.
+            self.unused(&s0.name, w, w);
+            let part = match s1 {
+                None => bit_range(&s0.name, w - 1, 0),
+                Some(s1) => {
+                    let s1 = self.at(s1, st + 2);
+                    self.unused(&s1.name, w, w);
+                    format!(
+                        "({} ? {} : {})",
+                        carries[i - 1].name,
+                        bit_range(&s1.name, w - 1, 0),
+                        bit_range(&s0.name, w - 1, 0)
+                    )
+                }
+            };
+            parts.push(part);
+        }
+        parts.push(carries.last().expect("at least one chunk").name.clone());
+        parts.reverse();
+        self.reg_expr(
+            prefix,
+            width + 1,
+            st + 2,
             &format!("{{{}}}", parts.join(", ")),
         )
     }
@@ -525,7 +602,8 @@ impl Netlist {
         levels_per_stage: usize,
     ) -> Sig {
         let modulus = BigUint::one() << out_width;
-        let stage = terms.iter().map(|t| t.sig.stage).max().unwrap_or(0);
+        let stage = terms.iter().map(|t| t.sig.stage).max().unwrap_or(0)
+            + usize::from(self.route_registers);
         let mut constant = constant % &modulus;
         // Slice operands: (signal, offset inside the slice).
         let nslices = out_width.div_ceil(slice_bits);
@@ -730,6 +808,34 @@ mod tests {
             let s = nl.add_reg(&x, &y);
             assert_eq!(s.width, 199, "bound {bound}");
             assert_eq!(s.stage - x.stage, stages, "bound {bound}");
+        }
+    }
+
+    /// Route registers: a chunked add takes five stages (operands, chunk sums, their carry
+    /// bits again, chunk carries, selection), an add within the bound stays one stage, and the compressor registers its
+    /// terms once more; without them the netlist is as before.
+    #[test]
+    fn route_registers_add_their_stages() {
+        for (routes, wide, narrow, summed) in [(false, 2, 1, 2), (true, 5, 1, 3)] {
+            let mut nl = Netlist::with_max_add(64);
+            nl.route_registers = routes;
+            let x = nl.reg_expr("x", 198, 0, "a");
+            let y = nl.reg_expr("y", 198, 0, "b");
+            let w = nl.add_wide("w", &x, &y, Carry::Zero, 198);
+            assert_eq!(w.stage - x.stage, wide, "routes {routes}");
+            let (x1, y1) = (nl.slice(&x, 0, 60).unwrap(), nl.slice(&y, 0, 60).unwrap());
+            let n = nl.add_wide("n", &x1, &y1, Carry::One, 60);
+            assert_eq!(n.stage - x.stage, narrow, "routes {routes}");
+            let terms: Vec<Term> = [&x1, &y1]
+                .iter()
+                .map(|s| Term {
+                    sig: (*s).clone(),
+                    shift: 0,
+                    negate: false,
+                })
+                .collect();
+            let s = nl.sum(&terms, &BigUint::zero(), 61, 32, 2);
+            assert_eq!(s.stage - x.stage, summed, "routes {routes}");
         }
     }
 }

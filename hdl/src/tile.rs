@@ -74,6 +74,11 @@ impl TileShape {
     pub const LATENCY: usize = 3;
 }
 
+/// The comment by which a datapath says that every tile product it holds is read by a
+/// register (no adder right after a tile: `ModMulConfig::route_registers`); the ECP5 flow
+/// (`synth/flow.sh`) then puts the tile's product in the MULT18X18D's own output register.
+pub const PRODUCTS_REGISTERED: &str = "// zkhdl: a register reads every tile product\n";
+
 /// One registered A x B -> P tile (P = A + B). Latency [`TileShape::LATENCY`] cycles: operands
 /// registered in `a_r`/`b_r`, the product in `m`, then in `p`.
 #[derive(Clone, Debug, LogicBlock)]

@@ -172,6 +172,32 @@ fn modmul_p_prime_choices_lint_clean() {
     assert_clean(problems);
 }
 
+/// Route registers (the ECP5 synthesis default) under the 32-bit and the 64-bit bound, on
+/// every modulus.
+#[test]
+fn modmul_route_registers_lint_clean() {
+    let mut problems = vec![];
+    for (i, (p, name)) in moduli().into_iter().enumerate() {
+        for bound in [32, 64] {
+            let mut cfg = ModMulConfig::new(p.clone(), &name);
+            cfg.tile = TileShape::ALL[i % TileShape::ALL.len()];
+            cfg.architecture = Architecture::Pipelined {
+                karatsuba: 3,
+                slice_bits: 32,
+                levels_per_stage: 1,
+            };
+            cfg.max_add_bits = bound;
+            cfg.route_registers = true;
+            let what = format!(
+                "modmul pipelined {name} {} route registers, bound {bound}",
+                cfg.tile.name()
+            );
+            check(&cfg, &what, &mut problems);
+        }
+    }
+    assert_clean(problems);
+}
+
 #[test]
 fn modmul_iterative_lints_clean() {
     let mut problems = vec![];

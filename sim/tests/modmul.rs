@@ -448,3 +448,65 @@ fn a_flipped_naf_digit_is_caught() {
     let run = simulate_core(&bad, &cfg, &f, &pairs, &quiet()).unwrap();
     assert!(!run.matches_golden(), "the flipped digit was not caught");
 }
+
+/// `--route-registers` (the ECP5 synthesis default): one adder level per stage, the
+/// compressor's terms registered once more, chunked adds in five stages. Same results, more
+/// latency, on a prime whose chunked adds have several chunks (127 bits under a 32-bit bound)
+/// and on a preset under a 16-bit bound (many chunks, so many registered chunk carries), with
+/// random gaps; a mutant that clears one registered chunk carry must be caught.
+#[test]
+fn route_registers_match() {
+    let seed = test_seed("route_registers_match");
+    let with_routes = |f: &Field, tile, k, bound| {
+        let mut c = pipelined(f, tile, k);
+        c.max_add_bits = bound;
+        let plain = c.latency().unwrap();
+        c.route_registers = true;
+        c.architecture = Architecture::Pipelined {
+            karatsuba: k,
+            slice_bits: 32,
+            levels_per_stage: 1,
+        };
+        assert!(c.latency().unwrap() > plain, "registers add latency");
+        c
+    };
+    let p127 = Field::custom_hex("0x79800e7705da8467f06313fff9a01fe9").unwrap();
+    let cfg = with_routes(&p127, TileShape::T18x18, 3, 32);
+    check(&cfg, &p127, 1000, seed, Some(0.3));
+    let f = Field::from_name("bn254-fr").unwrap();
+    check(
+        &with_routes(&f, TileShape::T18x18, 2, 16),
+        &f,
+        300,
+        seed,
+        None,
+    );
+    // The mutant: the first registered chunk carry (`r_N <= <prefix>_cy_M;`) held at 0.
+    let good = cfg.generate().unwrap();
+    let mut done = false;
+    let mutant = good
+        .verilog
+        .lines()
+        .map(|l| {
+            let t = l.trim_start();
+            let carry_reg = t.starts_with("r_") && t.contains(" <= ") && t.contains("_cy_");
+            if !done && carry_reg {
+                done = true;
+                format!("{} 1'b0;", &l[..l.find(" <= ").unwrap() + 3])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(done, "a registered chunk carry exists");
+    let mut bad = good.clone();
+    bad.verilog = mutant;
+    let mut pairs = edge_pairs(&p127, cfg.r_bits());
+    pairs.extend(random_pairs(&p127, 300, seed));
+    let run = simulate_core(&bad, &cfg, &p127, &pairs, &quiet()).unwrap();
+    assert!(
+        !run.matches_golden(),
+        "the cleared chunk carry was not caught"
+    );
+}

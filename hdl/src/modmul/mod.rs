@@ -173,6 +173,13 @@ pub struct ModMulConfig {
     /// The iterative core takes only `auto` (its digit products share the tiles).
     #[serde(default)]
     pub p_prime_product: PPrimeProduct,
+    /// Registers at the ends of the long routes in the pipelined datapath
+    /// ([`crate::netlist::Netlist::route_registers`]): the compressor's terms registered once
+    /// more, the operands and the chunk carries of every chunked add too (off by default;
+    /// the ECP5 synthesis flow turns it on, with one adder level per stage). Saved only when on,
+    /// so the configurations without it read and write as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub route_registers: bool,
 }
 
 impl ModMulConfig {
@@ -186,6 +193,7 @@ impl ModMulConfig {
             architecture: Architecture::pipelined(3),
             max_add_bits: crate::netlist::DEFAULT_MAX_ADD_BITS,
             p_prime_product: PPrimeProduct::Auto,
+            route_registers: false,
         }
     }
 

@@ -19,6 +19,7 @@ pub fn plan(
     let k = cfg.r_bits();
     let p = cfg.modulus.clone();
     let mut nl = Netlist::with_max_add(cfg.max_add_bits);
+    nl.route_registers = cfg.route_registers;
     let a = nl.reg_expr("a_in", k, 0, &format!("a[{}:0]", k - 1));
     let b = nl.reg_expr("b_in", k, 0, &format!("b[{}:0]", k - 1));
     let mut terms_total = 0;
@@ -206,6 +207,10 @@ fn finish(cfg: &ModMulConfig, nl: Netlist, res: Sig, terms_total: usize) -> Resu
     }
     let latency = res.stage;
     let mut body = String::new();
+    if nl.route_registers && !nl.tiles.is_empty() {
+        // Every tile product is a compressor term, and route registers register every term.
+        body.push_str(crate::tile::PRODUCTS_REGISTERED);
+    }
     nl.render(&mut body, "clock");
     body.push_str(&valid_pipeline(latency));
     body.push_str(&format!(
