@@ -452,25 +452,30 @@ fn gen_modmul_reports_tiles_in_the_manifest() {
 /// `--p-prime-product`: the default (auto) builds the BLS12-381 Fq product by p' as the NAF
 /// network (307 tiles, the manifest's config says `auto`), `tiles` keeps the 445 tiles, the
 /// help names the choices, and a bad word or `lut` on the iterative core is a one-line error.
+/// `zkhdl gen modmul <base> --out DIR <extra>` into a fresh folder named after `name` and
+/// `extra`: the manifest and the Verilog.
+fn gen_modmul(name: &str, base: &[&str], extra: &[&str]) -> (Value, String) {
+    let d = tmp(&format!("{name}{}", extra.join("")));
+    let mut args = vec!["gen", "modmul"];
+    args.extend(base);
+    args.extend(["--out", d.to_str().unwrap()]);
+    args.extend(extra);
+    let o = zkhdl(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("zk_modmul.json")).unwrap()).unwrap();
+    let v = std::fs::read_to_string(d.join("zk_modmul.v")).unwrap();
+    (m, v)
+}
+
 #[test]
 fn gen_modmul_p_prime_product() {
-    let gen = |extra: &[&str]| {
-        let d = tmp(&format!("gen-modmul-pp{}", extra.join("")));
-        let mut args = vec!["gen", "modmul", "--field", "bls12-381-fq", "--out"];
-        args.push(d.to_str().unwrap());
-        args.extend(extra);
-        let o = zkhdl(&args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let m: Value =
-            serde_json::from_str(&std::fs::read_to_string(d.join("zk_modmul.json")).unwrap())
-                .unwrap();
-        m
-    };
+    let gen = |extra: &[&str]| gen_modmul("gen-modmul-pp", &["--field", "bls12-381-fq"], extra).0;
     let default = gen(&[]);
     assert_eq!(
         default["config"]["p_prime_product"], "auto",
@@ -1397,21 +1402,7 @@ fn sim_msm_adders_and_batches() {
 #[test]
 fn modmul_route_registers() {
     let gen = |extra: &[&str]| {
-        let d = tmp(&format!("rr{}", extra.join("")));
-        let mut args = vec!["gen", "modmul", "--modulus", "0x1fffffffffffffff", "--out"];
-        args.push(d.to_str().unwrap());
-        args.extend(extra);
-        let o = zkhdl(&args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let m: Value =
-            serde_json::from_str(&std::fs::read_to_string(d.join("zk_modmul.json")).unwrap())
-                .unwrap();
-        let v = std::fs::read_to_string(d.join("zk_modmul.v")).unwrap();
+        let (m, v) = gen_modmul("rr", &["--modulus", "0x1fffffffffffffff"], extra);
         (m["latency"].as_u64().unwrap(), v)
     };
     let (plain, v) = gen(&[]);

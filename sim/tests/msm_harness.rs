@@ -72,34 +72,13 @@ fn compare(reg_form: &str, ram_form: &str, w: usize, seed: u64) -> (Vec<String>,
     let file = dir.join("tb.v");
     let text = format!("{reg_form}\n{ram_form}\n{}", bench(w, seed, 400));
     std::fs::write(&file, text).unwrap();
-    let exe = dir.join("tb.vvp");
-    let c = Command::new("iverilog")
-        .args(["-g2012", "-o"])
-        .arg(&exe)
-        .arg(&file)
-        .output()
-        .expect("iverilog on PATH");
-    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
-    let r = Command::new("vvp").arg(&exe).output().expect("vvp on PATH");
+    let report = common::run_icarus_bench(&file, &dir);
     if std::env::var_os("ZKHDL_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     } else {
         eprintln!("kept {}", dir.display());
     }
-    let out = String::from_utf8_lossy(&r.stdout).into_owned();
-    let done: usize = out
-        .lines()
-        .find_map(|l| l.strip_prefix("DONE "))
-        .unwrap_or_else(|| panic!("no DONE line: {out}"))
-        .trim()
-        .parse()
-        .unwrap();
-    let bad = out
-        .lines()
-        .filter(|l| l.starts_with("MISMATCH"))
-        .map(String::from)
-        .collect();
-    (bad, done)
+    report
 }
 
 #[test]

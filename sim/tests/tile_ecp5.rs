@@ -131,30 +131,9 @@ endmodule
     let dir = scratch();
     let file = dir.join("tb.v");
     std::fs::write(&file, format!("{MODEL}\n{tile}\n{bench}")).unwrap();
-    let exe = dir.join("tb.vvp");
-    let c = Command::new("iverilog")
-        .args(["-g2012", "-o"])
-        .arg(&exe)
-        .arg(&file)
-        .output()
-        .expect("iverilog on PATH");
-    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
-    let r = Command::new("vvp").arg(&exe).output().expect("vvp on PATH");
+    let report = common::run_icarus_bench(&file, &dir);
     let _ = std::fs::remove_dir_all(&dir);
-    let out = String::from_utf8_lossy(&r.stdout).into_owned();
-    let n = out
-        .lines()
-        .find_map(|l| l.strip_prefix("DONE "))
-        .unwrap_or_else(|| panic!("no DONE line: {out}"))
-        .trim()
-        .parse()
-        .unwrap();
-    let bad = out
-        .lines()
-        .filter(|l| l.starts_with("MISMATCH"))
-        .map(String::from)
-        .collect();
-    (bad, n)
+    report
 }
 
 /// The replacement of the `shape` tile, its top module name and operand widths.

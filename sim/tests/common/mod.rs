@@ -24,3 +24,33 @@ pub fn test_seed(test: &str) -> u64 {
 pub fn quiet() -> SimOptions {
     SimOptions::default()
 }
+
+/// Compiles `file` (a self-checking bench) with Icarus Verilog into `dir` and runs it: the
+/// bench's report lines, `MISMATCH ...` for each wrong result and `DONE n` with the results
+/// compared. Returns (mismatch lines, n); panics when there is no `DONE` line.
+pub fn run_icarus_bench(file: &std::path::Path, dir: &std::path::Path) -> (Vec<String>, usize) {
+    use std::process::Command;
+    let exe = dir.join("tb.vvp");
+    let c = Command::new("iverilog")
+        .args(["-g2012", "-o"])
+        .arg(&exe)
+        .arg(file)
+        .output()
+        .expect("iverilog on PATH");
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let r = Command::new("vvp").arg(&exe).output().expect("vvp on PATH");
+    let out = String::from_utf8_lossy(&r.stdout).into_owned();
+    let done = out
+        .lines()
+        .find_map(|l| l.strip_prefix("DONE "))
+        .unwrap_or_else(|| panic!("no DONE line: {out}"))
+        .trim()
+        .parse()
+        .unwrap();
+    let bad = out
+        .lines()
+        .filter(|l| l.starts_with("MISMATCH"))
+        .map(String::from)
+        .collect();
+    (bad, done)
+}
