@@ -368,7 +368,7 @@ pub fn project(
     // Two banks where the core can have them (one adder) unless --single-bank: the same
     // cycles for one MSM, and back-to-back MSMs overlap; one bank where only that fits, or
     // where the memory it saves buys a faster window.
-    let banks: &[bool] = if single_bank || adders > 1 {
+    let overlaps: &[bool] = if single_bank || adders > 1 {
         &[false]
     } else {
         &[true, false]
@@ -379,8 +379,8 @@ pub fn project(
     };
     let all = windows
         .iter()
-        .flat_map(|&c| banks.iter().map(move |&b| (c, b)))
-        .filter(|&(c, b)| window.is_some() || config(c, b).validate().is_ok())
+        .flat_map(|&c| overlaps.iter().map(move |&o| (c, o)))
+        .filter(|&(c, o)| window.is_some() || config(c, o).validate().is_ok())
         .map(at)
         .collect::<Result<Vec<_>, _>>()?;
     if all.is_empty() {

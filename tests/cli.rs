@@ -449,14 +449,18 @@ fn gen_modmul_reports_tiles_in_the_manifest() {
     assert!(v.contains("module zk_modmul("));
 }
 
-/// `--p-prime-product`: the default (auto) builds the BLS12-381 Fq product by p' as the NAF
-/// network (307 tiles, the manifest's config says `auto`), `tiles` keeps the 445 tiles, the
-/// help names the choices, and a bad word or `lut` on the iterative core is a one-line error.
-/// `zkhdl gen modmul <base> --out DIR <extra>` into a fresh folder named after `name` and
-/// `extra`: the manifest and the Verilog.
-fn gen_modmul(name: &str, base: &[&str], extra: &[&str]) -> (Value, String) {
+/// What `zkhdl gen` wrote: the manifest, the Verilog and the summary line it printed.
+struct Generated {
+    manifest: Value,
+    verilog: String,
+    stdout: String,
+}
+
+/// `zkhdl gen <core> <base> --out DIR <extra>` into a fresh folder named after `name` and
+/// `extra` (exit 0 required); `top` names the files (`zk_modmul`, `zk_point_add`).
+fn generate(core: &str, top: &str, name: &str, base: &[&str], extra: &[&str]) -> Generated {
     let d = tmp(&format!("{name}{}", extra.join("")));
-    let mut args = vec!["gen", "modmul"];
+    let mut args = vec!["gen", core];
     args.extend(base);
     args.extend(["--out", d.to_str().unwrap()]);
     args.extend(extra);
@@ -467,15 +471,22 @@ fn gen_modmul(name: &str, base: &[&str], extra: &[&str]) -> (Value, String) {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let m: Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("zk_modmul.json")).unwrap()).unwrap();
-    let v = std::fs::read_to_string(d.join("zk_modmul.v")).unwrap();
-    (m, v)
+    let read = |ext: &str| std::fs::read_to_string(d.join(format!("{top}.{ext}"))).unwrap();
+    Generated {
+        manifest: serde_json::from_str(&read("json")).unwrap(),
+        verilog: read("v"),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+    }
 }
 
+/// `--p-prime-product`: the default (auto) builds the BLS12-381 Fq product by p' as the NAF
+/// network (307 tiles, the manifest's config says `auto`), `tiles` keeps the 445 tiles, the
+/// help names the choices, and a bad word or `lut` on the iterative core is a one-line error.
 #[test]
 fn gen_modmul_p_prime_product() {
-    let gen = |extra: &[&str]| gen_modmul("gen-modmul-pp", &["--field", "bls12-381-fq"], extra).0;
+    let base = ["--field", "bls12-381-fq"];
+    let gen =
+        |extra: &[&str]| generate("modmul", "zk_modmul", "gen-modmul-pp", &base, extra).manifest;
     let default = gen(&[]);
     assert_eq!(
         default["config"]["p_prime_product"], "auto",
@@ -767,21 +778,14 @@ fn sim_point_add_random_and_file() {
 #[test]
 fn gen_and_sim_point_add_mixed() {
     let manifest = |extra: &[&str]| {
-        let d = tmp(&format!("pa-mixed{}", extra.join("")));
-        let mut args = vec!["gen", "point-add", "--curve", "bn254", "--out"];
-        args.push(d.to_str().unwrap());
-        args.extend(extra);
-        let o = zkhdl(&args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
+        let g = generate(
+            "point-add",
+            "zk_point_add",
+            "pa-mixed",
+            &["--curve", "bn254"],
+            extra,
         );
-        let m: Value =
-            serde_json::from_str(&std::fs::read_to_string(d.join("zk_point_add.json")).unwrap())
-                .unwrap();
-        (m, String::from_utf8_lossy(&o.stdout).into_owned())
+        (g.manifest, g.stdout)
     };
     let (proj, _) = manifest(&[]);
     let (mixed, line) = manifest(&["--mixed"]);
@@ -1289,21 +1293,9 @@ fn synth_asic_osu018_reports_area_and_timing() {
 #[test]
 fn point_add_defaults_to_the_carry_bound() {
     let latency = |extra: &[&str]| {
-        let d = tmp(&format!("pa-bound{}", extra.join("")));
-        let mut args = vec!["gen", "point-add", "--curve", "bls12-381", "--out"];
-        args.push(d.to_str().unwrap());
-        args.extend(extra);
-        let o = zkhdl(&args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let m: Value =
-            serde_json::from_str(&std::fs::read_to_string(d.join("zk_point_add.json")).unwrap())
-                .unwrap();
-        m["latency"].as_u64().unwrap()
+        let base = ["--curve", "bls12-381"];
+        let g = generate("point-add", "zk_point_add", "pa-bound", &base, extra);
+        g.manifest["latency"].as_u64().unwrap()
     };
     let default = latency(&[]);
     assert_eq!(default, latency(&["--max-add-bits", "64"]));
@@ -1402,8 +1394,9 @@ fn sim_msm_adders_and_batches() {
 #[test]
 fn modmul_route_registers() {
     let gen = |extra: &[&str]| {
-        let (m, v) = gen_modmul("rr", &["--modulus", "0x1fffffffffffffff"], extra);
-        (m["latency"].as_u64().unwrap(), v)
+        let base = ["--modulus", "0x1fffffffffffffff"];
+        let g = generate("modmul", "zk_modmul", "rr", &base, extra);
+        (g.manifest["latency"].as_u64().unwrap(), g.verilog)
     };
     let (plain, v) = gen(&[]);
     assert_eq!((plain, v.clone()), gen(&["--route-registers", "auto"]));

@@ -56,9 +56,9 @@ pub fn add(curve: &Curve, p: &Projective, q: &Projective) -> Projective {
         |x: &BigUint, y: &BigUint| f.sub(x, y),
     );
     let (x1, y1, z1, x2, y2, z2) = (&p.x, &p.y, &p.z, &q.x, &q.y, &q.z);
-    let mut t0 = m(x1, x2);
-    let mut t1 = m(y1, y2);
-    let mut t2 = m(z1, z2);
+    let t0 = m(x1, x2);
+    let t1 = m(y1, y2);
+    let t2 = m(z1, z2);
     let mut t3 = a(x1, y1);
     let mut t4 = a(x2, y2);
     t3 = m(&t3, &t4);
@@ -74,21 +74,33 @@ pub fn add(curve: &Curve, p: &Projective, q: &Projective) -> Projective {
     x3 = m(&x3, &y3);
     y3 = a(&t0, &t2);
     y3 = s(&x3, &y3);
-    x3 = a(&t0, &t0);
-    t0 = a(&x3, &t0);
-    t2 = m(&b3, &t2);
-    let mut z3 = a(&t1, &t2);
-    t1 = s(&t1, &t2);
-    y3 = m(&b3, &y3);
-    x3 = m(&t4, &y3);
-    t2 = m(&t3, &t1);
-    x3 = s(&t2, &x3);
-    y3 = m(&y3, &t0);
-    t1 = m(&t1, &z3);
-    y3 = a(&t1, &y3);
-    t0 = m(&t0, &t3);
-    z3 = m(&z3, &t4);
-    z3 = a(&z3, &t0);
+    finish(&f, &b3, [t0, t1, t2, t3, t4, y3])
+}
+
+/// The common end of Algorithm 7 and its mixed form, from `x3 = t0 + t0` on: `t0 = X1 X2`,
+/// `t1 = Y1 Y2`, `t2 = Z1 Z2`, `t3 = X1 Y2 + X2 Y1`, `t4 = Y1 Z2 + Y2 Z1`,
+/// `y3 = X1 Z2 + X2 Z1`; `b3` = 3b.
+fn finish(f: &Field, b3: &BigUint, [t0, t1, t2, t3, t4, y3]: [BigUint; 6]) -> Projective {
+    let (m, a, s) = (
+        |x: &BigUint, y: &BigUint| f.mul(x, y),
+        |x: &BigUint, y: &BigUint| f.add(x, y),
+        |x: &BigUint, y: &BigUint| f.sub(x, y),
+    );
+    let x3 = a(&t0, &t0);
+    let t0 = a(&x3, &t0);
+    let t2 = m(b3, &t2);
+    let z3 = a(&t1, &t2);
+    let t1 = s(&t1, &t2);
+    let y3 = m(b3, &y3);
+    let x3 = m(&t4, &y3);
+    let t2 = m(&t3, &t1);
+    let x3 = s(&t2, &x3);
+    let y3 = m(&y3, &t0);
+    let t1 = m(&t1, &z3);
+    let y3 = a(&t1, &y3);
+    let t0 = m(&t0, &t3);
+    let z3 = m(&z3, &t4);
+    let z3 = a(&z3, &t0);
     Projective {
         x: x3,
         y: y3,
@@ -110,8 +122,8 @@ pub fn add_mixed(curve: &Curve, p: &Projective, x2: &BigUint, y2: &BigUint) -> P
         |x: &BigUint, y: &BigUint| f.sub(x, y),
     );
     let (x1, y1, z1) = (&p.x, &p.y, &p.z);
-    let mut t0 = m(x1, x2);
-    let mut t1 = m(y1, y2);
+    let t0 = m(x1, x2);
+    let t1 = m(y1, y2);
     let mut t3 = a(x1, y1);
     let mut t4 = a(x2, y2);
     t3 = m(&t3, &t4);
@@ -121,26 +133,8 @@ pub fn add_mixed(curve: &Curve, p: &Projective, x2: &BigUint, y2: &BigUint) -> P
     t4 = a(&t4, y1); // Y1 Z2 + y2 Z1 with Z2 = 1
     let mut y3 = m(x2, z1);
     y3 = a(&y3, x1); // X1 Z2 + x2 Z1 with Z2 = 1
-    let mut x3 = a(&t0, &t0);
-    t0 = a(&x3, &t0);
-    let mut t2 = m(&b3, z1);
-    let mut z3 = a(&t1, &t2);
-    t1 = s(&t1, &t2);
-    y3 = m(&b3, &y3);
-    x3 = m(&t4, &y3);
-    t2 = m(&t3, &t1);
-    x3 = s(&t2, &x3);
-    y3 = m(&y3, &t0);
-    t1 = m(&t1, &z3);
-    y3 = a(&t1, &y3);
-    t0 = m(&t0, &t3);
-    z3 = m(&z3, &t4);
-    z3 = a(&z3, &t0);
-    Projective {
-        x: x3,
-        y: y3,
-        z: z3,
-    }
+                     // Z1 Z2 = Z1: no product.
+    finish(&f, &b3, [t0, t1, z1.clone(), t3, t4, y3])
 }
 
 #[cfg(test)]

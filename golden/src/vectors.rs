@@ -316,6 +316,72 @@ impl PointPairsFile {
     }
 }
 
+/// The draws both point-adder vector sets share, in one seeded order: random points, nonzero
+/// field elements, and points scaled by them.
+struct PairDraws<'a> {
+    curve: &'a Curve,
+    fq: Field,
+    rng: ChaCha8Rng,
+}
+
+impl<'a> PairDraws<'a> {
+    fn new(curve: &'a Curve, seed: u64) -> Self {
+        PairDraws {
+            curve,
+            fq: curve.base_field(),
+            rng: rng_from_seed(seed),
+        }
+    }
+
+    fn point(&mut self) -> crate::rcb::Projective {
+        crate::rcb::Projective::from_affine(&self.curve.random_point(&mut self.rng))
+    }
+
+    fn nonzero(&mut self) -> BigUint {
+        loop {
+            let z = self.fq.random_element(&mut self.rng);
+            if z != BigUint::default() {
+                return z;
+            }
+        }
+    }
+
+    /// `(X z : Y z : Z z)`: the same point.
+    fn scale(&self, p: &crate::rcb::Projective, z: &BigUint) -> crate::rcb::Projective {
+        crate::rcb::Projective {
+            x: self.fq.mul(&p.x, z),
+            y: self.fq.mul(&p.y, z),
+            z: self.fq.mul(&p.z, z),
+        }
+    }
+
+    /// A random P (affine), -P, and G, projective.
+    fn p_neg_p_and_g(
+        &mut self,
+    ) -> (
+        crate::rcb::Projective,
+        crate::rcb::Projective,
+        crate::rcb::Projective,
+    ) {
+        use crate::rcb::Projective;
+        let p = self.curve.random_point(&mut self.rng);
+        (
+            Projective::from_affine(&p),
+            Projective::from_affine(&self.curve.neg(&p)),
+            Projective::from_affine(&self.curve.generator()),
+        )
+    }
+}
+
+/// The identity with a nonzero y other than 1: `(0 : l : 0)`.
+fn scaled_identity(l: BigUint) -> crate::rcb::Projective {
+    crate::rcb::Projective {
+        x: BigUint::default(),
+        y: l,
+        z: BigUint::default(),
+    }
+}
+
 /// Point pairs for the point adder, in projective form: first the edge cases of a complete
 /// formula (P + P, P + (-P), O + P, P + O, O + O, a scaled identity (0 : l : 0), G + G, and
 /// doubling and negation with Z != 1), then random pairs, each coordinate triple scaled by a
@@ -325,50 +391,26 @@ pub fn point_add_pairs(
     n: usize,
     seed: u64,
 ) -> Vec<(crate::rcb::Projective, crate::rcb::Projective)> {
-    use crate::rcb::Projective;
-    let mut rng = rng_from_seed(seed);
-    let fq = curve.base_field();
-    let scale = |p: &Projective, z: &BigUint| Projective {
-        x: fq.mul(&p.x, z),
-        y: fq.mul(&p.y, z),
-        z: fq.mul(&p.z, z),
-    };
-    let nonzero = |rng: &mut ChaCha8Rng| loop {
-        let z = fq.random_element(rng);
-        if z != BigUint::default() {
-            return z;
-        }
-    };
-    let p = curve.random_point(&mut rng);
-    let (pp, np) = (
-        Projective::from_affine(&p),
-        Projective::from_affine(&curve.neg(&p)),
-    );
-    let g = Projective::from_affine(&curve.generator());
-    let o = Projective::identity();
-    let (z1, z2, l) = (nonzero(&mut rng), nonzero(&mut rng), nonzero(&mut rng));
-    let scaled_o = Projective {
-        x: BigUint::default(),
-        y: l,
-        z: BigUint::default(),
-    };
+    let mut d = PairDraws::new(curve, seed);
+    let (pp, np, g) = d.p_neg_p_and_g();
+    let o = crate::rcb::Projective::identity();
+    let (z1, z2, l) = (d.nonzero(), d.nonzero(), d.nonzero());
     let mut v = vec![
         (pp.clone(), pp.clone()),
         (pp.clone(), np.clone()),
         (o.clone(), pp.clone()),
         (pp.clone(), o.clone()),
         (o.clone(), o.clone()),
-        (scaled_o, pp.clone()),
+        (scaled_identity(l), pp.clone()),
         (g.clone(), g),
-        (scale(&pp, &z1), scale(&pp, &z2)),
-        (scale(&pp, &z1), scale(&np, &z2)),
+        (d.scale(&pp, &z1), d.scale(&pp, &z2)),
+        (d.scale(&pp, &z1), d.scale(&np, &z2)),
     ];
     v.truncate(n);
     while v.len() < n {
-        let a = Projective::from_affine(&curve.random_point(&mut rng));
-        let b = Projective::from_affine(&curve.random_point(&mut rng));
-        let (za, zb) = (nonzero(&mut rng), nonzero(&mut rng));
-        v.push((scale(&a, &za), scale(&b, &zb)));
+        let (a, b) = (d.point(), d.point());
+        let (za, zb) = (d.nonzero(), d.nonzero());
+        v.push((d.scale(&a, &za), d.scale(&b, &zb)));
     }
     v
 }
@@ -381,47 +423,23 @@ pub fn mixed_add_pairs(
     n: usize,
     seed: u64,
 ) -> Vec<(crate::rcb::Projective, crate::rcb::Projective)> {
-    use crate::rcb::Projective;
-    let mut rng = rng_from_seed(seed);
-    let fq = curve.base_field();
-    let scale = |p: &Projective, z: &BigUint| Projective {
-        x: fq.mul(&p.x, z),
-        y: fq.mul(&p.y, z),
-        z: fq.mul(&p.z, z),
-    };
-    let nonzero = |rng: &mut ChaCha8Rng| loop {
-        let z = fq.random_element(rng);
-        if z != BigUint::default() {
-            return z;
-        }
-    };
-    let p = curve.random_point(&mut rng);
-    let (pp, np) = (
-        Projective::from_affine(&p),
-        Projective::from_affine(&curve.neg(&p)),
-    );
-    let g = Projective::from_affine(&curve.generator());
-    let (z1, l) = (nonzero(&mut rng), nonzero(&mut rng));
-    let scaled_o = Projective {
-        x: BigUint::default(),
-        y: l,
-        z: BigUint::default(),
-    };
+    let mut d = PairDraws::new(curve, seed);
+    let (pp, np, g) = d.p_neg_p_and_g();
+    let (z1, l) = (d.nonzero(), d.nonzero());
     let mut v = vec![
         (pp.clone(), pp.clone()),
         (np.clone(), pp.clone()),
-        (Projective::identity(), pp.clone()),
-        (scaled_o, pp.clone()),
+        (crate::rcb::Projective::identity(), pp.clone()),
+        (scaled_identity(l), pp.clone()),
         (g.clone(), g),
-        (scale(&pp, &z1), pp.clone()),
-        (scale(&np, &z1), pp.clone()),
+        (d.scale(&pp, &z1), pp.clone()),
+        (d.scale(&np, &z1), pp.clone()),
     ];
     v.truncate(n);
     while v.len() < n {
-        let a = Projective::from_affine(&curve.random_point(&mut rng));
-        let b = Projective::from_affine(&curve.random_point(&mut rng));
-        let za = nonzero(&mut rng);
-        v.push((scale(&a, &za), b));
+        let (a, b) = (d.point(), d.point());
+        let za = d.nonzero();
+        v.push((d.scale(&a, &za), b));
     }
     v
 }

@@ -302,6 +302,13 @@ fn projective(s: &mut Schedule, b: u64, p1: [Sig; 3], p2: [Sig; 3]) -> (Sig, Sig
     let x3 = s.mul(&x3, &y3);
     let y3 = s.add(&t0, &t2);
     let y3 = s.sub(&x3, &y3); // y3 = X1 Z2 + X2 Z1
+    finish(s, b, [t0, t1, t2, t3, t4, y3])
+}
+
+/// The common end of Algorithm 7 and its mixed form, from `x3 = t0 + t0` on: `t0 = X1 X2`,
+/// `t1 = Y1 Y2`, `t2 = Z1 Z2`, `t3 = X1 Y2 + X2 Y1`, `t4 = Y1 Z2 + Y2 Z1`,
+/// `y3 = X1 Z2 + X2 Z1`.
+fn finish(s: &mut Schedule, b: u64, [t0, t1, t2, t3, t4, y3]: [Sig; 6]) -> (Sig, Sig, Sig) {
     let x3 = s.add(&t0, &t0);
     let t0 = s.add(&x3, &t0); // t0 = 3 X1 X2
     let t2 = s.mul_small(&t2, 3 * b);
@@ -337,22 +344,8 @@ fn mixed(s: &mut Schedule, b: u64, p1: [Sig; 3], p2: [Sig; 2]) -> (Sig, Sig, Sig
     let t4 = s.add(&t4, &y1); // t4 = Y1 + y2 Z1
     let y3 = s.mul(&x2, &z1);
     let y3 = s.add(&y3, &x1); // y3 = X1 + x2 Z1
-    let x3 = s.add(&t0, &t0);
-    let t0 = s.add(&x3, &t0); // t0 = 3 X1 x2
-    let t2 = s.mul_small(&z1, 3 * b); // 3b Z1: Z1 Z2 without a product
-    let z3 = s.add(&t1, &t2);
-    let t1 = s.sub(&t1, &t2);
-    let y3 = s.mul_small(&y3, 3 * b);
-    let x3 = s.mul(&t4, &y3);
-    let t2 = s.mul(&t3, &t1);
-    let x3 = s.sub(&t2, &x3);
-    let y3 = s.mul(&y3, &t0);
-    let t1 = s.mul(&t1, &z3);
-    let y3 = s.add(&t1, &y3);
-    let t0 = s.mul(&t0, &t3);
-    let z3 = s.mul(&z3, &t4);
-    let z3 = s.add(&z3, &t0);
-    (x3, y3, z3)
+                              // Z1 Z2 = Z1: no product.
+    finish(s, b, [t0, t1, z1, t3, t4, y3])
 }
 
 /// The rust-hdl blocks of the projective adder (`PointAdd`) and of the mixed one

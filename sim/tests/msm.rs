@@ -477,3 +477,30 @@ fn a_bank_bit_on_top_of_the_address_is_caught() {
         Err(e) => panic!("unexpected error: {e}"),
     }
 }
+
+/// A hand-over that does not wait for the background to be idle gives a drained MSM's bank
+/// away while the previous MSM still aggregates or combines: it must be caught.
+#[test]
+fn a_hand_over_before_the_background_is_idle_is_caught() {
+    let curve = Curve::from_name("bn254").unwrap();
+    let cfg = config_for(&curve, 5);
+    let mut core = cfg.generate().unwrap();
+    let good = "wire handover = drain_done && background == S_IDLE;";
+    assert!(core.verilog.contains(good), "the mutation site moved");
+    core.verilog = core.verilog.replace(good, "wire handover = drain_done;");
+    // Small MSMs drain long before the previous one's window combination ends.
+    let (pts, ks) = random_msm(&curve, 30, 13);
+    let jobs = vec![
+        (pts[..10].to_vec(), ks[..10].to_vec()),
+        (pts[10..20].to_vec(), ks[10..20].to_vec()),
+        (pts[20..].to_vec(), ks[20..].to_vec()),
+    ];
+    match simulate_batch(&core, &cfg, &curve, &jobs, &quiet(), &Drive::default()) {
+        Ok(runs) => assert!(
+            runs.iter().any(|r| !r.matches_golden()),
+            "MSMs handed over too early must not all match"
+        ),
+        Err(SimError::Watchdog(m)) => eprintln!("caught by the watchdog: {m}"),
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
