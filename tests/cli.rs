@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{assert_bad_input, stdout_json, zkhdl};
+use common::{assert_bad_input, assert_exit_ok, stdout_json, zkhdl};
 
 fn tmp(name: &str) -> PathBuf {
     common::tmp("cli", name)
@@ -30,12 +30,7 @@ fn sim_modadd_matches_the_shared_example() {
         &example("modadd-input-custom.json"),
         "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let got = stdout_json(&o);
     let want: Value = serde_json::from_str(
         &std::fs::read_to_string(example("modadd-expected-custom.json")).unwrap(),
@@ -54,12 +49,7 @@ fn sim_modadd_random_json_contract() {
     let o = zkhdl(&[
         "sim", "modadd", "--field", "bn254-fr", "--random", "300", "--seed", "5", "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let v = stdout_json(&o);
     assert_eq!(v["sums"].as_array().unwrap().len(), 300);
     assert_eq!(v["differences"].as_array().unwrap().len(), 300);
@@ -103,12 +93,7 @@ fn sim_modadd_custom_modulus_on_command_line() {
         r#"{"pairs": [["0x0", "0x0"], ["0x5", "0x7"]]}"#,
     );
     let o = zkhdl(&["sim", "modadd", "--modulus", "0xb", "--input", &f, "--json"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let v = stdout_json(&o);
     assert_eq!(v["sums"], serde_json::json!(["0x0", "0x1"]));
     assert_eq!(v["differences"], serde_json::json!(["0x0", "0x9"]));
@@ -130,12 +115,7 @@ fn sim_modadd_iverilog_and_trace() {
         "--trace",
         vcd.to_str().unwrap(),
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     assert!(std::fs::read_to_string(&vcd)
         .unwrap()
         .contains("$enddefinitions"));
@@ -152,12 +132,7 @@ fn sim_modadd_iverilog_and_trace() {
         "iverilog",
         "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     assert_eq!(stdout_json(&o)["matches_golden"], true);
 }
 
@@ -172,12 +147,7 @@ fn gen_modadd_writes_verilog_and_manifest() {
         "--out",
         d.to_str().unwrap(),
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let v = std::fs::read_to_string(d.join("zk_modadd.v")).unwrap();
     assert!(v.contains("module zk_modadd("));
     let m: Value =
@@ -283,12 +253,7 @@ fn bad_inputs_get_one_line_and_exit_code_2() {
 #[test]
 fn golden_msm_matches_the_shared_example() {
     let o = zkhdl(&["golden", "msm", "--input", &example("msm-input.json")]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let want: Value =
         serde_json::from_str(&std::fs::read_to_string(example("msm-expected.json")).unwrap())
             .unwrap();
@@ -309,12 +274,7 @@ fn sim_modmul_matches_the_shared_example_and_json_contract() {
         &example("modmul-input.json"),
         "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let got = stdout_json(&o);
     let want: Value =
         serde_json::from_str(&std::fs::read_to_string(example("modmul-expected.json")).unwrap())
@@ -346,12 +306,7 @@ fn sim_modmul_iterative_custom_prime() {
         "4",
         "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let v = stdout_json(&o);
     assert_eq!(v["matches_golden"], true);
     assert_eq!(v["tiles"], 2);
@@ -435,12 +390,7 @@ fn gen_modmul_reports_tiles_in_the_manifest() {
         "--out",
         d.to_str().unwrap(),
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let m: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("zk_modmul.json")).unwrap()).unwrap();
     assert!(m["tiles"].as_u64().unwrap() <= 450, "{}", m["tiles"]);
@@ -465,12 +415,7 @@ fn generate(core: &str, top: &str, name: &str, base: &[&str], extra: &[&str]) ->
     args.extend(["--out", d.to_str().unwrap()]);
     args.extend(extra);
     let o = zkhdl(&args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let read = |ext: &str| std::fs::read_to_string(d.join(format!("{top}.{ext}"))).unwrap();
     Generated {
         manifest: serde_json::from_str(&read("json")).unwrap(),
@@ -554,12 +499,7 @@ fn sim_msm_matches_the_shared_example_with_the_json_contract() {
         &example("msm-input.json"),
         "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let v = stdout_json(&o);
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(example("msm-expected.json")).unwrap())
@@ -592,12 +532,7 @@ fn sim_msm_identity_result_and_empty_input() {
         &format!("{{\"curve\": \"bls12-381\", \"points\": [{g}, {g}], \"scalars\": [\"0x1\", \"{r1}\"]}}"),
     );
     let o = zkhdl(&["sim", "msm", "--window", "4", "--input", &f, "--json"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     assert_eq!(stdout_json(&o)["result"], "infinity");
     let f = write(
         &d,
@@ -605,12 +540,7 @@ fn sim_msm_identity_result_and_empty_input() {
         "{\"curve\": \"bls12-381\", \"points\": [], \"scalars\": []}",
     );
     let o = zkhdl(&["sim", "msm", "--window", "4", "--input", &f, "--json"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     assert_eq!(stdout_json(&o)["result"], "infinity");
 }
 
@@ -720,12 +650,7 @@ fn sim_point_add_random_and_file() {
         "3",
         "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let v = stdout_json(&o);
     assert_eq!(v["matches_golden"], true);
     assert_eq!(v["results"].as_array().unwrap().len(), 12);
@@ -739,12 +664,7 @@ fn sim_point_add_random_and_file() {
         &format!("{{\"curve\": \"bls12-381\", \"pairs\": [[{g}, {g}], [\"infinity\", {g}], [\"infinity\", \"infinity\"]]}}"),
     );
     let o = zkhdl(&["sim", "point-add", "--input", &f, "--json"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let v = stdout_json(&o);
     let two_g = zkhdl(&[
         "golden",
@@ -830,12 +750,7 @@ fn gen_and_sim_point_add_mixed() {
         "4",
         "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let v = stdout_json(&o);
     assert_eq!(v["matches_golden"], true);
     assert_eq!(v["mixed"], true);
@@ -889,12 +804,7 @@ fn gen_tile_writes_one_multiplier() {
         d.to_str().unwrap(),
     ]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     assert!(
         out.contains("zk_tile_18x18: one 18x18 tile, latency 3"),
         "{out}"
@@ -967,12 +877,7 @@ fn synth_tile_generic_counts_gates() {
         "--out",
         d.to_str().unwrap(),
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let v = stdout_json(&o);
     assert_eq!(v["top"], "zk_tile_16x16", "the generic target's shape: {v}");
     assert_eq!(v["latency"], 3);
@@ -997,12 +902,7 @@ fn synth_point_add_and_msm_on_xcup() {
         args.extend(extra);
         args.extend(["--out", d.to_str().unwrap()]);
         let o = zkhdl(&args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_exit_ok(&o);
         let v = stdout_json(&o);
         assert!(v["dsps"].as_u64().unwrap() > 100, "{core}: {v}");
     }
@@ -1037,12 +937,7 @@ fn sim_ntt_matches_a_plain_dft() {
             args.push("--inverse");
         }
         let o = zkhdl(&args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_exit_ok(&o);
         let j = stdout_json(&o);
         for key in [
             "outputs",
@@ -1164,12 +1059,7 @@ fn prove_modadd_and_its_mutant() {
         &dir,
         "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let j = stdout_json(&o);
     assert_eq!(j["status"], "pass");
     assert_eq!(j["mode"], "prove");
@@ -1262,12 +1152,7 @@ fn synth_asic_osu018_reports_area_and_timing() {
         &dir,
         "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let j = stdout_json(&o);
     for key in [
         "area_um2",
@@ -1310,12 +1195,7 @@ fn sim_msm_adders_and_batches() {
         "sim", "msm", "--curve", "bn254", "--window", "4", "--adders", "2", "--random", "12",
         "--seed", "9", "--batch", "3", "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let j = stdout_json(&o);
     assert_eq!(j["adders"], 2);
     assert_eq!(j["matches_golden"], true);
@@ -1343,12 +1223,7 @@ fn sim_msm_adders_and_batches() {
     let o = zkhdl(&[
         "sim", "msm", "--window", "4", "--adders", "2", "--input", &f, "--batch", "2", "--json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let j = stdout_json(&o);
     assert_eq!(j["results"].as_array().unwrap().len(), 2);
     assert_eq!(

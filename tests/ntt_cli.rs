@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 mod common;
-use common::{assert_bad_input, stdout_json, zkhdl};
+use common::{assert_bad_input, assert_exit_ok, stdout_json, zkhdl};
 
 const P: u64 = (1 << 31) - (1 << 27) + 1; // BabyBear
 
@@ -55,12 +55,7 @@ fn four_step_matches_a_plain_dft() {
             args.push("--inverse");
         }
         let o = zkhdl(&args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_exit_ok(&o);
         let j = stdout_json(&o);
         for key in [
             "outputs",

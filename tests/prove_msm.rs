@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 mod common;
-use common::{assert_bad_input, stdout_json as json, zkhdl};
+use common::{assert_bad_input, assert_exit_ok, stdout_json as json, zkhdl};
 
 fn tmp(name: &str) -> PathBuf {
     common::tmp("prove-msm", name)
@@ -17,12 +17,7 @@ fn prove_msm_holds_and_a_mutant_fails() {
     let dir = d.to_string_lossy().into_owned();
     // Depth 22: the clearing walk of both banks (12 cycles) and a few points.
     let o = zkhdl(&["prove", "msm", "--depth", "22", "--out", &dir, "--json"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     let j = json(&o);
     assert_eq!(j["core"], "msm");
     assert_eq!(j["status"], "pass");

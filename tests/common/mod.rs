@@ -21,6 +21,17 @@ pub fn tmp(suite: &str, name: &str) -> PathBuf {
     d
 }
 
+/// The command succeeded (exit 0); its stderr is the failure message otherwise.
+#[track_caller]
+pub fn assert_exit_ok(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 pub fn stdout_json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
         panic!(
