@@ -120,9 +120,10 @@ pub struct DeclaredPort {
 }
 
 /// The port declarations (`input`/`output`, with an optional `[h:l]` range) of module `top`
-/// in `verilog`, in declaration order.
+/// in `verilog`, in declaration order (a function's or task's arguments are not ports).
 pub fn declared_ports(verilog: &str, top: &str) -> Result<Vec<DeclaredPort>, HdlError> {
     let mut inside = false;
+    let mut in_subroutine = false;
     let mut out = vec![];
     for line in verilog.lines() {
         let t = line.trim();
@@ -138,6 +139,15 @@ pub fn declared_ports(verilog: &str, top: &str) -> Result<Vec<DeclaredPort>, Hdl
         }
         if t.starts_with("endmodule") {
             return Ok(out);
+        }
+        // A function's or task's arguments are not ports of the module.
+        if t.starts_with("function ") || t.starts_with("task ") {
+            in_subroutine = true;
+        } else if t.starts_with("endfunction") || t.starts_with("endtask") {
+            in_subroutine = false;
+        }
+        if in_subroutine {
+            continue;
         }
         let (direction, rest) = if let Some(r) = t.strip_prefix("input ") {
             (Direction::Input, r)
@@ -223,6 +233,18 @@ module t(clock, a, y);\n    input wire clock;\n    input wire [7:0] a;\n    outp
         assert_eq!(d[1].width, 8);
         assert_eq!(d[2].direction, Direction::Output);
         assert_eq!(d[2].width, 16);
+    }
+
+    #[test]
+    fn function_arguments_are_not_ports() {
+        let v =
+            "module f(clock, y);\ninput wire clock;\nfunction [1:0] g;\n    input [3:0] x;\n    \
+                 begin g = x[1:0]; end\nendfunction\noutput wire [1:0] y;\nendmodule\n";
+        let d = declared_ports(v, "f").unwrap();
+        assert_eq!(
+            d.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            ["clock", "y"]
+        );
     }
 
     #[test]

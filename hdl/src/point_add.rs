@@ -32,7 +32,7 @@
 use crate::emit::emit_core;
 use crate::interface::{Contract, Core, Timing};
 use crate::manifest::{stream_ports, PortSpec};
-use crate::modmul::{self, Architecture, ModMul, ModMulConfig};
+use crate::modmul::{self, Architecture, ModMul, ModMulConfig, PPrimeProduct};
 use crate::netlist::{zext, AddSub, Netlist, Sig};
 use crate::rtl::{dispatch, valid_pipeline, width_class, Body, WidthTile};
 use crate::tile::TileShape;
@@ -63,6 +63,9 @@ pub struct PointAddConfig {
     /// Absent from the JSON when false, so projective configurations read and write as before.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mixed: bool,
+    /// The multipliers' product by p' ([`PPrimeProduct`]). Absent from the JSON when `auto`.
+    #[serde(default, skip_serializing_if = "PPrimeProduct::is_auto")]
+    pub p_prime_product: PPrimeProduct,
 }
 
 impl PointAddConfig {
@@ -76,6 +79,7 @@ impl PointAddConfig {
             karatsuba: 3,
             max_add_bits: crate::netlist::DEFAULT_MAX_ADD_BITS,
             mixed: false,
+            p_prime_product: PPrimeProduct::Auto,
         }
     }
 
@@ -102,6 +106,7 @@ impl PointAddConfig {
         m.tile = self.tile;
         m.architecture = Architecture::pipelined(self.karatsuba);
         m.max_add_bits = self.max_add_bits;
+        m.p_prime_product = self.p_prime_product;
         m
     }
 

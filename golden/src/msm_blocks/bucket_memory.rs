@@ -1,7 +1,7 @@
 //! The bucket memory: a point and an occupied flag per bucket. A write stores a point and
 //! marks the bucket occupied; emptying clears the flag (and wins over a write to the same
 //! bucket on the same edge). The two read ports show, one edge later, what their address held
-//! before that edge; the probe shows the flag now.
+//! before that edge; the probe shows, one edge later, the flag its address had before it.
 
 use num_bigint::BigUint;
 
@@ -28,6 +28,8 @@ pub struct BucketMemory {
     occupied: Vec<Option<bool>>,
     pub read_a: ReadPort,
     pub read_b: ReadPort,
+    /// The registered probe: `None` where the flag was never set.
+    pub probe: Option<bool>,
 }
 
 impl BucketMemory {
@@ -37,11 +39,8 @@ impl BucketMemory {
             occupied: vec![None; buckets],
             read_a: ReadPort::default(),
             read_b: ReadPort::default(),
+            probe: None,
         }
-    }
-
-    pub fn probe(&self, address: usize) -> Option<bool> {
-        self.occupied[address]
     }
 
     pub fn tick(&mut self, i: &BucketMemoryInputs) {
@@ -51,6 +50,7 @@ impl BucketMemory {
         };
         self.read_a = read(self, i.read_a_address);
         self.read_b = read(self, i.read_b_address);
+        self.probe = self.occupied[i.probe_address];
         if let Some((a, v)) = &i.write {
             self.values[*a] = Some(v.clone());
             self.occupied[*a] = Some(true);

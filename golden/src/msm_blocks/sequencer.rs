@@ -2,9 +2,11 @@
 //!
 //! Aggregation computes `S_w = sum_j j B_{w,j}` per window as `R_w += B_{w,j}; S_w += R_w` for
 //! `j` from the top bucket `2^(c-1)` down to 1: two additions per bucket, in that order, each
-//! on the adder. Windows interleave: each cycle the lowest-numbered window that has buckets
-//! left and whose next addition's operands are not in the adder (`R_w` for both, `S_w` too for
-//! the second) takes the step.
+//! on the adder. Windows interleave, through two registered stages: each cycle the scan picks
+//! the lowest-numbered window that has buckets left, whose next addition's operands are not in
+//! the adder (`R_w` for both, `S_w` too for the second) and that is in neither stage; it
+//! enters stage A on the edge, then stage B, where it steps if its operands are still not in
+//! the adder (else it is dropped; its state is unchanged, so the scan finds it again).
 //!
 //! Combination computes `T = sum_w 2^(c w) S_w` by Horner's rule from the top window down:
 //! `T += S_{W-1}`, then for every lower window `c` doublings `T += T` and `T += S_w`. One
@@ -41,6 +43,9 @@ pub struct Sequencer {
     second: Vec<bool>,
     /// The combination additions still to do, in order.
     combination: Vec<CombinationStep>,
+    /// The stages: A (chosen on the last edge), B (steps now if free).
+    stage_a: Option<AggregationStep>,
+    stage_b: Option<AggregationStep>,
 }
 
 impl Sequencer {
@@ -51,6 +56,8 @@ impl Sequencer {
             left: vec![0; windows],
             second: vec![false; windows],
             combination: vec![],
+            stage_a: None,
+            stage_b: None,
         }
     }
 
@@ -63,19 +70,36 @@ impl Sequencer {
         self.left.iter().any(|&j| j != 0)
     }
 
-    /// The aggregation step this cycle, if any window can step (whether or not `aggregating`).
-    pub fn aggregation_candidate(&self, i: &SequencerInputs) -> Option<AggregationStep> {
+    fn free(&self, w: usize, second: bool, i: &SequencerInputs) -> bool {
+        !i.running_sum_busy[w] && (!second || !i.window_sum_busy[w])
+    }
+
+    /// The window the scan picks this cycle (it enters stage A on the edge).
+    fn scan(&self, i: &SequencerInputs) -> Option<AggregationStep> {
+        let staged = |w: usize| {
+            [&self.stage_a, &self.stage_b]
+                .iter()
+                .any(|s| s.as_ref().is_some_and(|s| s.window == w))
+        };
         (0..self.windows())
-            .find(|&w| {
-                self.left[w] != 0
-                    && !i.running_sum_busy[w]
-                    && (!self.second[w] || !i.window_sum_busy[w])
-            })
+            .find(|&w| self.left[w] != 0 && self.free(w, self.second[w], i) && !staged(w))
             .map(|w| AggregationStep {
                 window: w,
                 bucket: self.left[w],
                 to_window_sum: self.second[w],
             })
+    }
+
+    /// Stage A: the step after the next, whose bucket is probed on this edge.
+    pub fn aggregation_probe(&self) -> Option<&AggregationStep> {
+        self.stage_a.as_ref()
+    }
+
+    /// Stage B: the step that goes this cycle if its operands are free (and `aggregating`).
+    pub fn aggregation_candidate(&self, i: &SequencerInputs) -> Option<AggregationStep> {
+        self.stage_b
+            .clone()
+            .filter(|s| self.free(s.window, s.to_window_sum, i))
     }
 
     pub fn combination_done(&self) -> bool {
@@ -97,13 +121,20 @@ impl Sequencer {
             let top = 1usize << (self.c - 1);
             self.left.iter_mut().for_each(|j| *j = top);
             self.second.iter_mut().for_each(|s| *s = false);
-        } else if i.aggregating {
-            if let Some(s) = self.aggregation_candidate(i) {
-                if s.to_window_sum {
-                    self.left[s.window] -= 1;
+            self.stage_a = None;
+            self.stage_b = None;
+        } else {
+            let next = self.scan(i);
+            if i.aggregating {
+                if let Some(s) = self.aggregation_candidate(i) {
+                    if s.to_window_sum {
+                        self.left[s.window] -= 1;
+                    }
+                    self.second[s.window] = !s.to_window_sum;
                 }
-                self.second[s.window] = !s.to_window_sum;
             }
+            self.stage_b = self.stage_a.take();
+            self.stage_a = next;
         }
         if i.start_combination {
             let w = self.windows();

@@ -133,6 +133,11 @@ pub enum PPrimeProduct {
 }
 
 impl PPrimeProduct {
+    /// Whether this is the default, `auto`.
+    pub fn is_auto(&self) -> bool {
+        *self == PPrimeProduct::Auto
+    }
+
     pub const NAMES: [&'static str; 3] = ["auto", "tiles", "lut"];
 
     /// From the CLI's word: `auto`, `tiles` or `lut`.

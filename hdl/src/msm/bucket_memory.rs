@@ -4,12 +4,16 @@
 //! On an edge, `write_enable` stores `write_value` at `write_address` and marks it occupied;
 //! then `empty_enable` clears the occupancy bit of `empty_address` (wins on the same address).
 //! Two read ports (`read_a_*`, `read_b_*`) register the value and occupancy bit of their
-//! address on every edge (the values before that edge's writes); `probe_occupied` shows the
-//! occupancy bit of `probe_address` combinationally.
+//! address on every edge (the values before that edge's writes); `probe_occupied` is the
+//! occupancy bit of `probe_address` registered the same way (so the aggregation's look at a
+//! bucket costs no logic depth in the cycle that issues it).
 //!
 //! The values are stored twice, one copy per read port, so that each copy has one write and
 //! one registered read port and synthesis maps it to block RAM; the occupancy bits stay in
-//! logic (one bit per bucket: they have a clear port and a combinational probe).
+//! logic, as two tables of one bit per bucket with one write port each, so that synthesis
+//! maps them to LUT RAM: a write sets the bucket's *fill* bit to the opposite of its *empty*
+//! bit, an empty sets the empty bit equal to the fill bit (or, on an edge that also writes the
+//! bucket, to the fill bit being written), and a bucket is occupied when they differ.
 
 use super::block_module;
 use crate::interface::{Contract, Core, Timing};
@@ -60,7 +64,7 @@ impl Core for BucketMemoryConfig {
             PortSpec::input("empty_enable", 1, "clear an occupancy bit"),
             PortSpec::input("empty_address", a, "the bucket emptied"),
             PortSpec::input("probe_address", a, "the bucket probed"),
-            PortSpec::output("probe_occupied", 1, "its occupancy bit, combinationally"),
+            PortSpec::output("probe_occupied", 1, "its occupancy bit, registered"),
             PortSpec::input("read_a_address", a, "read port A address"),
             PortSpec::output("read_a_value", v, "registered value at read_a_address"),
             PortSpec::output("read_a_occupied", 1, "registered occupancy bit"),
@@ -74,8 +78,8 @@ impl Core for BucketMemoryConfig {
         Ok(Timing {
             latency: 1,
             initiation_interval: 1,
-            handshake: "writes and empties take effect on the edge; reads are registered (one \
-                        cycle), the probe is combinational"
+            handshake: "writes and empties take effect on the edge; reads and the probe are \
+                        registered (one cycle)"
                 .into(),
         })
     }
@@ -96,16 +100,20 @@ impl Core for BucketMemoryConfig {
         // Block RAM by construction: the values are held twice, one copy per read port, each
         // copy a memory with one write port and one registered read port (the shape every
         // FPGA block RAM has: RAMB36E2/URAM288, DP16KD); the occupancy bits, one per bucket,
-        // need a clear port and a combinational probe and stay in logic.
+        // need a clear port and three read ports and stay in logic.
         let body = format!(
             "// Bucket memory: {nb} buckets of {v} bits, two copies (one per read port).\n\
 reg [{v1}:0] bucket_value_a [0:{nb1}];\n\
 reg [{v1}:0] bucket_value_b [0:{nb1}];\n\
-reg bucket_occupied [0:{nb1}];\n\
+// Occupied: fill_mark != empty_mark (one write port each: LUT RAM).\n\
+reg fill_mark [0:{nb1}];\n\
+reg empty_mark [0:{nb1}];\n\
+wire empty_same = write_enable && write_address == empty_address;\n\
 reg [{v1}:0] read_a_value_q = 0;\n\
 reg [{v1}:0] read_b_value_q = 0;\n\
 reg read_a_occupied_q = 1'b0;\n\
 reg read_b_occupied_q = 1'b0;\n\
+reg probe_occupied_q = 1'b0;\n\
 always @(posedge clock) begin\n\
     if (write_enable) bucket_value_a[write_address] <= write_value;\n\
     read_a_value_q <= bucket_value_a[read_a_address];\n\
@@ -115,12 +123,17 @@ always @(posedge clock) begin\n\
     read_b_value_q <= bucket_value_b[read_b_address];\n\
 end\n\
 always @(posedge clock) begin\n\
-    if (write_enable) bucket_occupied[write_address] <= 1'b1;\n\
-    if (empty_enable) bucket_occupied[empty_address] <= 1'b0;\n\
-    read_a_occupied_q <= bucket_occupied[read_a_address];\n\
-    read_b_occupied_q <= bucket_occupied[read_b_address];\n\
+    if (write_enable) fill_mark[write_address] <= !empty_mark[write_address];\n\
 end\n\
-assign probe_occupied = bucket_occupied[probe_address];\n\
+always @(posedge clock) begin\n\
+    if (empty_enable) empty_mark[empty_address] <= empty_same ? !empty_mark[empty_address] : fill_mark[empty_address];\n\
+end\n\
+always @(posedge clock) begin\n\
+    read_a_occupied_q <= fill_mark[read_a_address] != empty_mark[read_a_address];\n\
+    read_b_occupied_q <= fill_mark[read_b_address] != empty_mark[read_b_address];\n\
+    probe_occupied_q <= fill_mark[probe_address] != empty_mark[probe_address];\n\
+end\n\
+assign probe_occupied = probe_occupied_q;\n\
 assign read_a_value = read_a_value_q;\n\
 assign read_a_occupied = read_a_occupied_q;\n\
 assign read_b_value = read_b_value_q;\n\

@@ -256,7 +256,7 @@ impl MsmConfig {
 
 /// Cycles the adder needs for an MSM of `n` pairs at best, for reports and the choice of c:
 /// one cycle per window per pair, then aggregation (2 W B additions, or the B serial steps of
-/// one window, whichever is longer) and the (W - 1)(c + 1) serial steps of the window
+/// one window, each the adder's latency plus the sequencer's stages, whichever is longer) and the (W - 1)(c + 1) serial steps of the window
 /// combination.
 pub fn cycle_estimate(n: usize, scalar_bits: usize, c: usize, adder_latency: usize) -> usize {
     let (accumulation, aggregation, combination) =
@@ -275,7 +275,7 @@ pub fn cycle_estimate_parts(
     let b = 1usize << (c - 1);
     (
         n * w,
-        (2 * w * b).max(b * (adder_latency + 2)),
+        (2 * w * b).max(b * (adder_latency + 2 + sequencer::STEP_EXTRA)),
         (w - 1) * (c + 1) * (adder_latency + 1),
     )
 }
@@ -299,7 +299,7 @@ pub fn cycle_estimate_parts_adders(
     let b = 1usize << (c - 1);
     (
         n * lw,
-        (2 * lw * b).max(b * (adder_latency + 2)),
+        (2 * lw * b).max(b * (adder_latency + 2 + sequencer::STEP_EXTRA)),
         (w - 1) * (c + 1) * (adder_latency + 1),
     )
 }
@@ -511,7 +511,7 @@ wire unused_high_bits = |{{{}}};\n",
                 .join(", ")
         )
     };
-    let (ph, oh) = (format!("{k}'h{p:x}"), format!("{k}'h{one:x}"));
+    let oh = format!("{k}'h{one:x}");
     let t_idx = 2 * nw;
     let dwin = if wb == 16 {
         format!("dump_address[{}:{}]", ab - 1, c - 1)
@@ -651,6 +651,7 @@ end\n",
             String::new(),
         )
     };
+    let (negation_regs, negation_accept) = negation(p, k, cfg.adder.max_add_bits);
     let mut v = String::new();
     if lane {
         // Verilator compiles one lane's C++ for all K instances instead of K inlined copies.
@@ -678,7 +679,8 @@ wire background_issue;\n\
 {unused_high}\
 // Input: the next pair, and the point being scheduled (one window per cycle).\n\
 reg next_valid = 0;\n\
-reg [{k1}:0] next_x = 0, next_y = 0, next_y_negated = 0;\n\
+reg [{k1}:0] next_x = 0, next_y = 0;\n\
+{negation_regs}
 reg [{s1}:0] next_scalar = 0;\n\
 reg next_carry = 0;\n\
 reg point_valid = 0;\n\
@@ -738,7 +740,7 @@ wire drain_done = !reset && phase == S_DRAIN && bucket_adds_in_flight == 16'd0;\
 {handover_wire}
 wire aggregation_step, aggregation_to_window_sum, aggregation_pending;\n\
 wire [{wb1}:0] aggregation_window, combination_window;\n\
-wire [{ab1}:0] aggregation_bucket;\n\
+wire [{ab1}:0] aggregation_bucket, aggregation_probe;\n\
 wire combination_step, combination_doubling, combination_done;\n\
 wire aggregation_done = aggregating && !aggregation_pending && aux_adds_in_flight == 16'd0;\n\
 {horner_wires}
@@ -748,6 +750,7 @@ wire aggregation_done = aggregating && !aggregation_pending && aux_adds_in_fligh
     .start_combination({start_combination}), .combining(combining), .total_busy(aux_busy[{t_idx}]),\n\
     .aggregation_step(aggregation_step), .aggregation_window(aggregation_window),\n\
     .aggregation_to_window_sum(aggregation_to_window_sum), .aggregation_bucket(aggregation_bucket),\n\
+    .aggregation_probe(aggregation_probe),\n\
     .aggregation_pending(aggregation_pending), .combination_step(combination_step),\n\
     .combination_doubling(combination_doubling), .combination_window(combination_window),\n\
     .combination_done(combination_done));\n\
@@ -758,6 +761,7 @@ reg dump_have = 0;\n\
 wire dump_taken = !reset && phase == S_DUMP && dump_have && out_ready;\n\
 wire bucket_empty = clearing || (aggregation_step && !aggregation_to_window_sum) || dump_taken;\n\
 wire [{fab1}:0] aggregation_bucket_full = {aggregation_bucket_full};\n\
+wire [{fab1}:0] aggregation_probe_full = {aggregation_probe_full};\n\
 wire [{fab1}:0] bucket_empty_address = clearing ? clear_address : aggregating ? aggregation_bucket_full : dump_address;\n\
 wire aggregation_bucket_occupied;\n\
 wire [{fab1}:0] read_a_bucket, read_b_bucket;\n\
@@ -766,7 +770,7 @@ wire bucket_a_occupied, bucket_b_occupied;\n\
 {top}_bucket_memory bucket_memory (\n\
     .clock(clock), .write_enable(writeback_to_bucket), .write_address(writeback_bucket),\n\
     .write_value(writeback_value), .empty_enable(bucket_empty), .empty_address(bucket_empty_address),\n\
-    .probe_address(aggregation_bucket_full), .probe_occupied(aggregation_bucket_occupied),\n\
+    .probe_address(aggregation_probe_full), .probe_occupied(aggregation_bucket_occupied),\n\
     .read_a_address(read_a_bucket), .read_a_value(bucket_a_value), .read_a_occupied(bucket_a_occupied),\n\
     .read_b_address(read_b_bucket), .read_b_value(bucket_b_value), .read_b_occupied(bucket_b_occupied));\n\
 wire aggregation_issue = aggregation_step && (aggregation_to_window_sum ? aux_occupied[{agg_w}] : aggregation_bucket_occupied);\n\
@@ -895,7 +899,7 @@ always @(posedge clock) begin\n\
                     next_valid <= 1'b1;\n\
                     next_x <= in_x[{k1}:0];\n\
                     next_y <= in_y[{k1}:0];\n\
-                    next_y_negated <= (in_y[{k1}:0] == {k}'d0) ? {k}'d0 : {ph} - in_y[{k1}:0];\n\
+{negation_accept}
                     next_scalar <= in_scalar;\n\
 {carry_load}
                 end\n\
@@ -989,6 +993,7 @@ reg bg_bank = 1'b0;\n"
         point_bucket_full = if ov { "{point_bucket, fg_bank}" } else { "point_bucket" },
         ahead_bucket_full = if ov { "{ahead_bucket, fg_bank}" } else { "ahead_bucket" },
         aggregation_bucket_full = if ov { "{aggregation_bucket, bg_bank}" } else { "aggregation_bucket" },
+        aggregation_probe_full = if ov { "{aggregation_probe, bg_bank}" } else { "aggregation_probe" },
         handover_wire = if ov {
             "// The drained MSM's bank goes to the background once it is idle (the previous result\n\
 // taken); the accumulation then takes the next MSM into the other bank.\n\
@@ -1000,6 +1005,8 @@ wire handover = drain_done && background == S_IDLE;\n"
         stats_clear_msm = if ov { "handover" } else { "(!reset && phase == S_OUT && out_ready)" },
         count_add = if ov { "issue_parked || issue_new || issue_ahead" } else { "issue" },
         after_accumulation = after_accumulation,
+        negation_regs = negation_regs,
+        negation_accept = negation_accept,
         background_block = background_block,
         stat_outputs = stat_outputs,
         dx = pad(&format!("bucket_b_occupied ? bucket_b_value[{}:0] : {k}'d0", k - 1)),
@@ -1024,6 +1031,63 @@ wire handover = drain_done && background == S_IDLE;\n"
         buckets: m,
         blocks: blocks.emit()?,
     })
+}
+
+/// `-y = p - y` of the input point (0 for y = 0) in two steps, so that no carry chain is longer
+/// than `max_add_bits` (0: one chunk): when a pair is taken, each chunk of at most that many
+/// bits is subtracted with no borrow in (its borrow out and whether it is zero registered);
+/// `next_y_negated` then resolves the borrows across the chunks (a few gates per chunk) and
+/// subtracts each chunk's borrow in. Returns the declarations and the accept-time assignments.
+fn negation(p: &BigUint, k: usize, max_add_bits: usize) -> (String, String) {
+    let b = if max_add_bits == 0 {
+        k
+    } else {
+        max_add_bits.min(k)
+    };
+    let chunks: Vec<(usize, usize)> = (0..k).step_by(b).map(|lo| (lo, (lo + b).min(k))).collect();
+    let n = chunks.len();
+    let mut regs = format!(
+        "// -y = p - y in {n} chunk(s) of at most {b} bits: chunk differences and borrows registered\n\
+// when a pair is taken, the borrows resolved across the chunks when the point loads.\n\
+reg [{k1}:0] next_negation_chunks = 0;\n\
+reg [{n1}:0] next_negation_borrow = 0, next_negation_even = 0;\n\
+reg next_y_zero = 1'b0;\n\
+wire negation_borrow_in_0 = 1'b0;\n",
+        k1 = k - 1,
+        n1 = n - 1,
+    );
+    let mut accept = format!(
+        "                    next_y_zero <= in_y[{}:0] == {k}'d0;\n",
+        k - 1
+    );
+    let mut parts = vec![];
+    for (i, &(lo, hi)) in chunks.iter().enumerate() {
+        let w = hi - lo;
+        let pc = (p >> lo) % (BigUint::from(1u32) << w);
+        let y = format!("in_y[{}:{lo}]", hi - 1);
+        accept.push_str(&format!(
+            "                    {{next_negation_borrow[{i}], next_negation_chunks[{h1}:{lo}]}} <= {{1'b0, {w}'h{pc:x}}} - {{1'b0, {y}}};\n\
+                    next_negation_even[{i}] <= {y} == {w}'h{pc:x};\n",
+            h1 = hi - 1,
+        ));
+        regs.push_str(&format!(
+            "wire negation_borrow_in_{j} = next_negation_borrow[{i}] || (next_negation_even[{i}] && negation_borrow_in_{i});\n",
+            j = i + 1
+        ));
+        parts.push(format!(
+            "next_negation_chunks[{h1}:{lo}] - {{{w1}'d0, negation_borrow_in_{i}}}",
+            h1 = hi - 1,
+            w1 = w - 1
+        ));
+    }
+    parts.reverse();
+    regs.push_str(&format!(
+        "wire unused_negation_borrow_out = negation_borrow_in_{n};\n\
+wire [{k1}:0] next_y_negated = next_y_zero ? {k}'d0 : {{{}}};\n",
+        parts.join(", "),
+        k1 = k - 1
+    ));
+    (regs, accept)
 }
 
 /// `name` (`from` bits) zero-extended to `to` bits.

@@ -113,8 +113,8 @@ impl Core for RecoderConfig {
         Ok(Timing {
             latency: 0,
             initiation_interval: 1,
-            handshake: "load and step take effect on the rising edge; the digit outputs are a \
-                        function of the state"
+            handshake: "load and step take effect on the rising edge; the digit outputs are \
+                        registers (the digits of the state after the edge, computed before it)"
                 .into(),
         })
     }
@@ -136,43 +136,63 @@ impl Core for RecoderConfig {
     fn emit(&self) -> Result<String, HdlError> {
         let c = self.window;
         let wb = self.window_bits();
+        // Timing by construction: the digit outputs are registers. Each edge computes the
+        // digits the next state will show from registers (or from the scalar being loaded): a
+        // step moves the lookahead digit to the current one and recodes the window after it;
+        // a two-window step or a load recodes two windows, the second with the first's carry.
         let body = format!(
-            "// Signed-digit recoder: c = {c}, {nw} windows.\n\
+            "// Signed-digit recoder: c = {c}, {nw} windows, registered digits.\n\
+// A digit of c bits and a carry in: {{negative, zero, |d| - 1}}.\n\
+function [{c}:0] signed_digit;\n\
+    input [{c1}:0] window_bits;\n\
+    input carry_in;\n\
+    reg [{c}:0] digit_value;\n\
+    reg [{c}:0] magnitude;\n\
+    reg is_negative;\n\
+    begin\n\
+        digit_value = {{1'b0, window_bits}} + {{{c}'d0, carry_in}};\n\
+        is_negative = digit_value > {cp1}'d{half};\n\
+        magnitude = is_negative ? ({cp1}'d{full} - digit_value) : digit_value;\n\
+        signed_digit = {{is_negative, magnitude == {cp1}'d0, magnitude[{c2}:0] - {c1w}'d1}};\n\
+    end\n\
+endfunction\n\
 reg [{s1}:0] scalar_rest = 0; // the scalar shifted down to the current window\n\
 reg [{wb1}:0] window_index = 0;\n\
-reg window_carry = 1'b0; // carry into the current window\n\
-wire [{c}:0] digit_plus_carry = {{1'b0, scalar_rest[{c1}:0]}} + {{{c}'d0, window_carry}};\n\
-wire digit_is_negative = digit_plus_carry > {cp1}'d{half};\n\
-wire [{c}:0] digit_magnitude = digit_is_negative ? ({cp1}'d{full} - digit_plus_carry) : digit_plus_carry;\n\
-wire [{c2}:0] bucket_in_window = digit_magnitude[{c2}:0] - {c1w}'d1;\n\
-// The next window's digit, its carry in from the current digit.\n\
-wire [{c}:0] ahead_plus_carry = {{1'b0, scalar_rest[{c2x}:{c}]}} + {{{c}'d0, digit_is_negative}};\n\
-wire ahead_is_negative = ahead_plus_carry > {cp1}'d{half};\n\
-wire [{c}:0] ahead_magnitude = ahead_is_negative ? ({cp1}'d{full} - ahead_plus_carry) : ahead_plus_carry;\n\
-wire [{c2}:0] ahead_in_window = ahead_magnitude[{c2}:0] - {c1w}'d1;\n\
-wire [{wb1}:0] ahead_index = window_index + {wb}'d1;\n\
+reg [{wb1}:0] ahead_index = 0;\n\
+reg [{c}:0] current_digit = {cp1}'d{zero_digit}; // signed_digit of the current window (of 0 at first)\n\
+reg [{c}:0] next_digit = {cp1}'d{zero_digit}; // and of the next (its carry in from the current digit)\n\
+wire [{c}:0] load_first = signed_digit(load_scalar[{c1}:0], load_carry);\n\
+wire [{c}:0] load_second = signed_digit(load_scalar[{c2x}:{c}], load_first[{c}]);\n\
+wire [{c}:0] after_next = signed_digit(scalar_rest[{c3x}:{c2w}], next_digit[{c}]);\n\
+wire [{c}:0] after_that = signed_digit(scalar_rest[{c4x}:{c3w}], after_next[{c}]);\n\
 always @(posedge clock) begin\n\
     if (load) begin\n\
         scalar_rest <= load_scalar;\n\
         window_index <= {wb}'d0;\n\
-        window_carry <= load_carry;\n\
+        ahead_index <= {wb}'d1;\n\
+        current_digit <= load_first;\n\
+        next_digit <= load_second;\n\
     end else if (step_two) begin\n\
         scalar_rest <= scalar_rest >> {c2w};\n\
         window_index <= window_index + {wb}'d2;\n\
-        window_carry <= ahead_is_negative;\n\
+        ahead_index <= ahead_index + {wb}'d2;\n\
+        current_digit <= after_next;\n\
+        next_digit <= after_that;\n\
     end else if (step) begin\n\
         scalar_rest <= scalar_rest >> {c};\n\
         window_index <= window_index + {wb}'d1;\n\
-        window_carry <= digit_is_negative;\n\
+        ahead_index <= ahead_index + {wb}'d1;\n\
+        current_digit <= next_digit;\n\
+        next_digit <= after_next;\n\
     end\n\
 end\n\
-assign bucket_address = {{window_index, bucket_in_window}};\n\
-assign digit_negative = digit_is_negative;\n\
-assign digit_zero = digit_magnitude == {cp1}'d0;\n\
+assign bucket_address = {{window_index, current_digit[{c2}:0]}};\n\
+assign digit_negative = current_digit[{c}];\n\
+assign digit_zero = current_digit[{c1}];\n\
 assign last_window = window_index == {wb}'d{last};\n\
-assign ahead_address = {{ahead_index, ahead_in_window}};\n\
-assign ahead_negative = ahead_is_negative;\n\
-assign ahead_zero = ahead_magnitude == {cp1}'d0;\n\
+assign ahead_address = {{ahead_index, next_digit[{c2}:0]}};\n\
+assign ahead_negative = next_digit[{c}];\n\
+assign ahead_zero = next_digit[{c1}];\n\
 assign ahead_valid = window_index != {wb}'d{last};\n\
 assign ahead_last = window_index == {wb}'d{before_last};\n",
             nw = self.windows,
@@ -188,6 +208,10 @@ assign ahead_last = window_index == {wb}'d{before_last};\n",
             before_last = self.windows.saturating_sub(2),
             c2x = 2 * c - 1,
             c2w = 2 * c,
+            c3x = 3 * c - 1,
+            c3w = 3 * c,
+            c4x = 4 * c - 1,
+            zero_digit = (1usize << c) - 1,
         );
         Ok(block_module(&self.top, &self.ports()?, &[], &body))
     }

@@ -16,9 +16,16 @@
 //! `hold`: the slot belongs to someone else this cycle (the background aggregation of a
 //! double-buffered core): nothing is issued; a conflicting point may still be parked.
 //!
-//! On an edge, `done_enable` clears the bit of `done_bucket`, then an issue sets its bucket's
-//! bit, then `clear_enable` clears the bit of `clear_address` (the controller walks every
-//! address after reset). Nothing is issued unless `accumulating`.
+//! On an edge, `done_enable` clears the bit of `done_bucket` and an issue sets its bucket's
+//! bit; `clear_enable` clears the bit of `clear_address` (the controller walks every address
+//! after reset), only on edges where nothing is done or issued (`accumulating` low). Nothing is
+//! issued unless `accumulating`.
+//!
+//! The in-flight bits are two tables of one bit per bucket, each with one write port, so that
+//! synthesis maps them to LUT RAM (a table of flip-flops with three write sources costs about
+//! five LUTs per bucket, and its look-ups are deep multiplexers): an issue writes the bucket's
+//! *issue* bit to the opposite of its *done* bit, a sum written back (or the clearing walk)
+//! writes the *done* bit equal to the issue bit, and a bucket is in flight when they differ.
 
 use super::block_module;
 use crate::interface::{Contract, Core, Timing};
@@ -96,7 +103,9 @@ impl Core for SchedulerConfig {
         Ok(Timing {
             latency: 0,
             initiation_interval: 1,
-            handshake: "decisions are combinational; the in-flight bits change on the edge".into(),
+            handshake: "decisions are combinational; the in-flight bits change on the edge; \
+                        clear_enable only while nothing is issued or done"
+                .into(),
         })
     }
 
@@ -115,25 +124,36 @@ impl Core for SchedulerConfig {
     fn emit(&self) -> Result<String, HdlError> {
         let body = format!(
             "// Bucket scheduler: {nb} buckets.\n\
-reg bucket_in_flight [0:{nb1}];\n\
-wire parked_ready = accumulating && !hold && parked_waiting && !bucket_in_flight[parked_bucket];\n\
-wire point_conflict = bucket_in_flight[point_bucket] || (parked_ready && parked_bucket == point_bucket);\n\
+// In flight: issue_mark != done_mark (one write port each: LUT RAM).\n\
+reg issue_mark [0:{nb1}];\n\
+reg done_mark [0:{nb1}];\n\
+wire parked_in_flight = issue_mark[parked_bucket] != done_mark[parked_bucket];\n\
+wire point_in_flight = issue_mark[point_bucket] != done_mark[point_bucket];\n\
+wire ahead_in_flight = issue_mark[ahead_bucket] != done_mark[ahead_bucket];\n\
+wire parked_ready = accumulating && !hold && parked_waiting && !parked_in_flight;\n\
+wire point_conflict = point_in_flight || (parked_ready && parked_bucket == point_bucket);\n\
 wire point_needs_add = accumulating && point_valid && !digit_zero;\n\
 assign issue_parked = parked_ready;\n\
 assign issue_new = point_needs_add && !hold && !parked_ready && !point_conflict;\n\
 assign park = point_needs_add && point_conflict && (!fifo_full || parked_ready);\n\
-assign issue_ahead = park && !hold && !parked_ready && ahead_valid && !ahead_zero && !bucket_in_flight[ahead_bucket];\n\
+assign issue_ahead = park && !hold && !parked_ready && ahead_valid && !ahead_zero && !ahead_in_flight;\n\
 assign advance = accumulating && point_valid && (digit_zero || issue_new || park);\n\
 assign stall = point_needs_add && !issue_new && !park;\n\
+// An issued bucket is not in flight: its marks are equal, so its issue mark becomes the\n\
+// opposite of its done mark.\n\
+wire issue_any = parked_ready || issue_new || issue_ahead;\n\
+wire [{a1}:0] issue_bucket = parked_ready ? parked_bucket : issue_new ? point_bucket : ahead_bucket;\n\
+wire issue_done_mark = parked_ready ? done_mark[parked_bucket] : issue_new ? done_mark[point_bucket] : done_mark[ahead_bucket];\n\
+wire [{a1}:0] done_address = clear_enable ? clear_address : done_bucket;\n\
 always @(posedge clock) begin\n\
-    if (done_enable) bucket_in_flight[done_bucket] <= 1'b0;\n\
-    if (parked_ready) bucket_in_flight[parked_bucket] <= 1'b1;\n\
-    else if (issue_new) bucket_in_flight[point_bucket] <= 1'b1;\n\
-    else if (issue_ahead) bucket_in_flight[ahead_bucket] <= 1'b1;\n\
-    if (clear_enable) bucket_in_flight[clear_address] <= 1'b0;\n\
+    if (issue_any) issue_mark[issue_bucket] <= !issue_done_mark;\n\
+end\n\
+always @(posedge clock) begin\n\
+    if (clear_enable || done_enable) done_mark[done_address] <= issue_mark[done_address];\n\
 end\n",
             nb = self.buckets,
             nb1 = self.buckets - 1,
+            a1 = self.address_bits - 1,
         );
         Ok(block_module(&self.top, &self.ports()?, &[], &body))
     }

@@ -3,18 +3,26 @@
 //!
 //! Aggregation, all windows interleaved: each window `w` has a bucket counter `j` (from
 //! `2^(c-1)` down to 1) and a phase; phase 0 is `R_w += B_{w,j}`, phase 1 is `S_w += R_w`,
-//! after which `j` counts down. A window may step when `j != 0`, `R_w` is not in the adder and,
-//! in phase 1, `S_w` is not either; the lowest such window steps (`aggregation_step`, with
-//! `aggregation_window`, `aggregation_to_window_sum` = the phase and `aggregation_bucket` =
-//! `{w, j - 1}`). `start_aggregation` sets every counter to `2^(c-1)`, phase 0;
-//! `aggregation_pending`: some counter is not 0.
+//! after which `j` counts down. A window may step when it has buckets left, `R_w` is not in the
+//! adder and, in phase 1, `S_w` is not either. Timing by construction: the choice is
+//! registered twice. On each edge the scan registers the lowest window that may step and is
+//! in neither stage (stage A: `aggregation_probe` = `{w, j - 1}`, so that the bucket memory
+//! can register that bucket's occupancy on the next edge); stage A moves to stage B, which
+//! steps (`aggregation_step`, with `aggregation_window`, `aggregation_to_window_sum` = the
+//! phase and `aggregation_bucket` = `{w, j - 1}`) when `aggregating` and its sums are still
+//! not in the adder; else it is dropped and found again by the scan. So no path runs from the
+//! busy bits through the scan to the adder's slot; a window steps at most every third cycle,
+//! and a step comes two cycles after its sums are free. `start_aggregation` sets every counter
+//! to `2^(c-1)`, phase 0, and empties both stages; `aggregation_pending`: some window has
+//! buckets left.
 //!
 //! Combination by Horner's rule from the top window down: `c` doublings `T += T`, then
 //! `T += S_w`, for `w` from `W - 1` to 0 (the first window starts with its `T += S_w`).
 //! `combination_step` when `T` is not in the adder and the sequence is not done;
 //! `combination_doubling` tells which addition, `combination_window` the `w`;
 //! `combination_done` after the last one. `start_combination` begins the sequence.
-//! State changes only on edges where `aggregating` (`combining`) is high, or on a start.
+//! Aggregation state changes only on edges where `aggregation_step` is high, or on a start
+//! (the stages move on every edge); combination state only where `combining`, or on a start.
 
 use super::block_module;
 use crate::interface::{Contract, Core, Timing};
@@ -22,6 +30,11 @@ use crate::manifest::PortSpec;
 use crate::rtl::index_bits;
 use crate::HdlError;
 use serde::{Deserialize, Serialize};
+
+/// Cycles the two stages add to each bucket of a window's aggregation chain: `S_w += R_w`
+/// goes two cycles after `R_w` is written back (stages A, B), and the next `R_w += B_{w,j-1}`
+/// three cycles after that instead of the next cycle (the window is in a stage or stepping).
+pub const STEP_EXTRA: usize = 4;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SequencerConfig {
@@ -84,6 +97,11 @@ impl Core for SequencerConfig {
                 "its step: 1 = S_w += R_w, 0 = R_w += B_{w,j}",
             ),
             PortSpec::output("aggregation_bucket", ab, "{w, j - 1}: the bucket B_{w,j}"),
+            PortSpec::output(
+                "aggregation_probe",
+                ab,
+                "stage A's bucket {w, j - 1}: the next step's, to probe on the edge",
+            ),
             PortSpec::output("aggregation_pending", 1, "some window has buckets left"),
             PortSpec::output("combination_step", 1, "a combination addition this cycle"),
             PortSpec::output("combination_doubling", 1, "it is T += T (else T += S_w)"),
@@ -98,9 +116,11 @@ impl Core for SequencerConfig {
 
     fn timing(&self) -> Result<Timing, HdlError> {
         Ok(Timing {
-            latency: 0,
+            latency: 2,
             initiation_interval: 1,
-            handshake: "steps are combinational in the busy bits; the counters move on the edge"
+            handshake: "an aggregation step is chosen two edges before it goes (stages A, B) \
+                        and rechecked against the busy bits; combination steps are \
+                        combinational in total_busy; the counters move on the edge"
                 .into(),
         })
     }
@@ -126,28 +146,33 @@ impl Core for SequencerConfig {
         let wb = self.window_bits();
         let body = format!(
             "// Aggregation and combination sequencer: c = {c}, {nw} windows.\n\
-reg [{cw1}:0] bucket_counter = 0; // window w's j at [w c +: c]\n\
+// Per window: buckets left (pending), j - 1 of the next bucket, and the phase.\n\
+reg [{nw1}:0] window_pending = 0;\n\
+reg [{jw1}:0] bucket_left = 0; // window w's j - 1 at [w {c1} +: {c1}]\n\
 reg [{nw1}:0] adding_to_window_sum = 0; // window w's phase at bit w\n\
+// Two registered stages: A, the window the scan chose on the last edge (its bucket is\n\
+// probed on the next edge); B, the one before, which steps now unless its sums are busy.\n\
+reg a_valid = 1'b0, b_valid = 1'b0;\n\
+reg [{wb1}:0] a_window = 0, b_window = 0;\n\
+reg a_to_sum = 1'b0, b_to_sum = 1'b0;\n\
+reg [{c2}:0] a_bucket = 0, b_bucket = 0;\n\
 reg window_found;\n\
-reg any_pending;\n\
 reg [{wb1}:0] chosen_window;\n\
 integer scan_window;\n\
 always @(*) begin\n\
     window_found = 1'b0;\n\
-    any_pending = 1'b0;\n\
     chosen_window = {wb}'d0;\n\
     for (scan_window = {nw1}; scan_window >= 0; scan_window = scan_window - 1) begin\n\
-        if (bucket_counter[scan_window * {c} +: {c}] != {c}'d0) any_pending = 1'b1;\n\
-        if (bucket_counter[scan_window * {c} +: {c}] != {c}'d0 && !running_sum_busy[scan_window]\n\
-            && (!adding_to_window_sum[scan_window] || !window_sum_busy[scan_window])) begin\n\
+        if (window_pending[scan_window] && !running_sum_busy[scan_window]\n\
+            && (!adding_to_window_sum[scan_window] || !window_sum_busy[scan_window])\n\
+            && !(a_valid && a_window == scan_window[{wb1}:0]) && !(b_valid && b_window == scan_window[{wb1}:0])) begin\n\
             window_found = 1'b1;\n\
             chosen_window = scan_window[{wb1}:0];\n\
         end\n\
     end\n\
 end\n\
-wire [{c1}:0] chosen_counter = bucket_counter[chosen_window * {c} +: {c}];\n\
-wire chosen_to_window_sum = adding_to_window_sum[chosen_window];\n\
-wire [{c1}:0] chosen_counter_minus_1 = chosen_counter - {c}'d1;\n\
+wire b_free = !running_sum_busy[b_window] && (!b_to_sum || !window_sum_busy[b_window]);\n\
+wire b_step = aggregating && b_valid && b_free;\n\
 reg [{wb1}:0] combination_window_index = 0;\n\
 reg [5:0] doublings_done = 0;\n\
 reg combination_finished = 1'b0;\n\
@@ -155,15 +180,27 @@ wire combination_doubling_now = doublings_done != 6'd{c};\n\
 wire combination_go = combining && !combination_finished && !total_busy;\n\
 always @(posedge clock) begin\n\
     if (start_aggregation) begin\n\
-        bucket_counter <= {{{nw}{{{c}'d{m}}}}};\n\
+        window_pending <= {{{nw}{{1'b1}}}};\n\
+        bucket_left <= {{{nw}{{{c1}'d{m1}}}}};\n\
         adding_to_window_sum <= {nw}'d0;\n\
-    end else if (aggregating && window_found) begin\n\
-        if (!chosen_to_window_sum) begin\n\
-            adding_to_window_sum[chosen_window] <= 1'b1;\n\
-        end else begin\n\
-            adding_to_window_sum[chosen_window] <= 1'b0;\n\
-            bucket_counter[chosen_window * {c} +: {c}] <= chosen_counter_minus_1;\n\
+        a_valid <= 1'b0;\n\
+        b_valid <= 1'b0;\n\
+    end else begin\n\
+        if (b_step) begin\n\
+            adding_to_window_sum[b_window] <= !b_to_sum;\n\
+            if (b_to_sum) begin\n\
+                if (b_bucket == {c1}'d0) window_pending[b_window] <= 1'b0;\n\
+                else bucket_left[b_window * {c1} +: {c1}] <= b_bucket - {c1}'d1;\n\
+            end\n\
         end\n\
+        b_valid <= a_valid;\n\
+        b_window <= a_window;\n\
+        b_to_sum <= a_to_sum;\n\
+        b_bucket <= a_bucket;\n\
+        a_valid <= window_found;\n\
+        a_window <= chosen_window;\n\
+        a_to_sum <= adding_to_window_sum[chosen_window];\n\
+        a_bucket <= bucket_left[chosen_window * {c1} +: {c1}];\n\
     end\n\
     if (start_combination) begin\n\
         combination_window_index <= {wb}'d{nw1};\n\
@@ -178,21 +215,22 @@ always @(posedge clock) begin\n\
         end\n\
     end\n\
 end\n\
-assign aggregation_step = aggregating && window_found;\n\
-assign aggregation_window = chosen_window;\n\
-assign aggregation_to_window_sum = chosen_to_window_sum;\n\
-assign aggregation_bucket = {{chosen_window, chosen_counter_minus_1[{c2}:0]}};\n\
-assign aggregation_pending = any_pending;\n\
+assign aggregation_step = b_step;\n\
+assign aggregation_window = b_window;\n\
+assign aggregation_to_window_sum = b_to_sum;\n\
+assign aggregation_bucket = {{b_window, b_bucket}};\n\
+assign aggregation_probe = {{a_window, a_bucket}};\n\
+assign aggregation_pending = |window_pending;\n\
 assign combination_step = combination_go;\n\
 assign combination_doubling = combination_doubling_now;\n\
 assign combination_window = combination_window_index;\n\
 assign combination_done = combination_finished;\n",
-            cw1 = c * nw - 1,
             nw1 = nw - 1,
+            jw1 = (c - 1) * nw - 1,
             wb1 = wb - 1,
             c1 = c - 1,
             c2 = c - 2,
-            m = 1usize << (c - 1),
+            m1 = (1usize << (c - 1)) - 1,
             first_doublings = if self.chained { 0 } else { c },
         );
         Ok(block_module(&self.top, &self.ports()?, &[], &body))

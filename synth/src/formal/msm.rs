@@ -110,7 +110,7 @@ impl MsmMutant {
     fn patch(self) -> (&'static str, &'static str) {
         match self {
             MsmMutant::Hazard => (
-                "wire point_conflict = bucket_in_flight[point_bucket] ||",
+                "wire point_conflict = point_in_flight ||",
                 "wire point_conflict = 1'b0 ||",
             ),
             MsmMutant::DropDigit => (
