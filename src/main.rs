@@ -229,7 +229,12 @@ fn synth(core: SynthCore) -> Outcome {
             target,
             flat,
         } => {
-            let core = CoreConfig::point_add(&curve, false)?.generate()?;
+            let core =
+                synthesis::p_prime_for_part(&target, &curve.tile, &curve.p_prime_product, |pp| {
+                    let mut c = curve.clone();
+                    c.p_prime_product = pp.to_string();
+                    CoreConfig::point_add(&c, false)?.generate()
+                })?;
             return hierarchical(&core, &target, flat);
         }
         SynthCore::Msm {
@@ -239,13 +244,18 @@ fn synth(core: SynthCore) -> Outcome {
             flat,
             abstract_adder,
         } => {
-            let core = if abstract_adder {
+            if abstract_adder {
                 let c = curve.curve(None)?;
                 let cfg = msm.config(&c, curve.adder(&c)?, 1024)?;
-                zkhdl_hdl::msm::pipeline_adder::generate_harness(&cfg)?
-            } else {
-                CoreConfig::msm(&curve, &msm, 1024)?.generate()?
-            };
+                let core = zkhdl_hdl::msm::pipeline_adder::generate_harness(&cfg)?;
+                return hierarchical(&core, &target, flat);
+            }
+            let core =
+                synthesis::p_prime_for_part(&target, &curve.tile, &curve.p_prime_product, |pp| {
+                    let mut c = curve.clone();
+                    c.p_prime_product = pp.to_string();
+                    CoreConfig::msm(&c, &msm, 1024)?.generate()
+                })?;
             return hierarchical(&core, &target, flat);
         }
         SynthCore::Tile { tile, target } => {

@@ -177,6 +177,16 @@ pub struct CurveArgs {
     /// registers, in bits (0: unbounded).
     #[arg(long = "max-add-bits", default_value_t = zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS)]
     pub max_add_bits: usize,
+    /// The multipliers' product by p': tiles (DSPs), lut (a shift-and-add network in logic,
+    /// 129 DSPs fewer and about 3,000 LUTs more per BLS12-381 multiplier) or auto (lut; with
+    /// `synth --part`, tiles where the core's tiles then fit the part's DSPs, since LUTs are
+    /// what the MSM runs out of first).
+    #[arg(
+        long = "p-prime-product",
+        default_value = "auto",
+        value_name = "auto|tiles|lut"
+    )]
+    pub p_prime_product: String,
 }
 
 impl CurveArgs {
@@ -197,6 +207,7 @@ impl CurveArgs {
         cfg.tile = tile_shape(&self.tile)?;
         cfg.karatsuba = self.karatsuba;
         cfg.max_add_bits = self.max_add_bits;
+        cfg.p_prime_product = p_prime_product(&self.p_prime_product)?;
         cfg.validate()?;
         Ok(cfg)
     }

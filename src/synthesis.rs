@@ -315,6 +315,9 @@ pub fn synth_hierarchical(core: &GeneratedCore, t: &TargetArgs) -> Outcome {
     if let Some(f) = &fit {
         merge(&mut v, f);
     }
+    if let Some(pp) = p_prime_of(core) {
+        v["p_prime_product"] = json!(pp);
+    }
     if t.json {
         println!("{}", pretty(&v));
         return Ok(0);
@@ -364,6 +367,58 @@ pub fn fpga_target(t: &TargetArgs) -> Result<Option<Target>, Failure> {
         return Ok(None);
     }
     Ok(Some(t.resolve()?.0))
+}
+
+/// The product by p' of `synth point-add|msm` (`auto`: the network in logic). With `--part`
+/// and `--p-prime-product auto`, on a target whose DSP block is the multipliers' tile: tiles
+/// where the core's tiles then fit the part's DSPs (the MSM runs out of LUTs first; the network
+/// saves DSPs at about 24 LUTs each), else the network. `generate` builds the core for a
+/// choice. The report's "p_prime_product" says which ([`p_prime_of`]).
+pub fn p_prime_for_part(
+    t: &TargetArgs,
+    tile: &str,
+    p_prime_product: &str,
+    generate: impl Fn(&str) -> Result<GeneratedCore, Failure>,
+) -> Result<GeneratedCore, Failure> {
+    let target = fpga_target(t)?;
+    let part = match target {
+        Some(tg) => part_for(t, tg)?,
+        None => None,
+    };
+    let native = target.map(crate::options::native_tile);
+    match part {
+        Some(part) if p_prime_product == "auto" && native == Some(tile) => {
+            let tiles = generate("tiles")?;
+            if tiles.manifest.tiles as u64 <= part.dsps {
+                eprintln!(
+                    "zkhdl: --part {}: the product by p' in tiles ({} tiles fit the part's {} DSPs; \
+                     --p-prime-product lut saves DSPs for LUTs)",
+                    part.name, tiles.manifest.tiles, part.dsps
+                );
+                Ok(tiles)
+            } else {
+                generate("lut")
+            }
+        }
+        _ => generate(p_prime_product),
+    }
+}
+
+/// How the multipliers of a point-add or MSM core compute the product by p' (`tiles` or
+/// `lut`, `auto` resolved), from its manifest; `None` for other cores.
+pub fn p_prime_of(core: &GeneratedCore) -> Option<&'static str> {
+    let c = &core.manifest.config;
+    let adder = if c.get("adder").is_some() {
+        &c["adder"]
+    } else {
+        c
+    };
+    let cfg: zkhdl_hdl::point_add::PointAddConfig = serde_json::from_value(adder.clone()).ok()?;
+    Some(if cfg.modmul().p_prime_by_lut() {
+        "lut"
+    } else {
+        "tiles"
+    })
 }
 
 /// The tile shape a target's multipliers use unless --tile says otherwise.

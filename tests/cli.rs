@@ -424,6 +424,37 @@ fn generate(core: &str, top: &str, name: &str, base: &[&str], extra: &[&str]) ->
     }
 }
 
+/// `--p-prime-product` on the point adder (and so the MSM): `tiles` gives each of the 12
+/// BLS12-381 multipliers the 445-tile core (12 x 445 = 5,340 tiles) against 12 x 307 for the
+/// default, the config records the choice, and a bad word is a one-line error from `synth` too.
+#[test]
+fn point_add_p_prime_product() {
+    let base = ["--curve", "bls12-381"];
+    let gen =
+        |extra: &[&str]| generate("point-add", "zk_point_add", "gen-pa-pp", &base, extra).manifest;
+    let default = gen(&[]);
+    assert_eq!(default["tiles"], 12 * 307, "{}", default["config"]);
+    assert!(default["config"].get("p_prime_product").is_none());
+    let tiles = gen(&["--p-prime-product", "tiles"]);
+    assert_eq!(tiles["tiles"], 12 * 445);
+    assert_eq!(tiles["config"]["p_prime_product"], "tiles");
+    assert_bad_input(
+        &[
+            "synth",
+            "msm",
+            "--curve",
+            "bn254",
+            "--target",
+            "xcup",
+            "--part",
+            "vu9p",
+            "--p-prime-product",
+            "dsps",
+        ],
+        "unknown --p-prime-product",
+    );
+}
+
 /// `--p-prime-product`: the default (auto) builds the BLS12-381 Fq product by p' as the NAF
 /// network (307 tiles, the manifest's config says `auto`), `tiles` keeps the 445 tiles, the
 /// help names the choices, and a bad word or `lut` on the iterative core is a one-line error.
