@@ -106,8 +106,8 @@ impl Core for BucketMemoryConfig {
 reg [{v1}:0] bucket_value_a [0:{nb1}];\n\
 reg [{v1}:0] bucket_value_b [0:{nb1}];\n\
 // Occupied: fill_mark != empty_mark (one write port each: LUT RAM).\n\
-reg fill_mark [0:{nb1}];\n\
-reg empty_mark [0:{nb1}];\n\
+(* ram_style = \"distributed\" *) reg fill_mark [0:{nb1}];\n\
+(* ram_style = \"distributed\" *) reg empty_mark [0:{nb1}];\n\
 wire empty_same = write_enable && write_address == empty_address;\n\
 reg [{v1}:0] read_a_value_q = 0;\n\
 reg [{v1}:0] read_b_value_q = 0;\n\

@@ -125,8 +125,8 @@ impl Core for SchedulerConfig {
         let body = format!(
             "// Bucket scheduler: {nb} buckets.\n\
 // In flight: issue_mark != done_mark (one write port each: LUT RAM).\n\
-reg issue_mark [0:{nb1}];\n\
-reg done_mark [0:{nb1}];\n\
+(* ram_style = \"distributed\" *) reg issue_mark [0:{nb1}];\n\
+(* ram_style = \"distributed\" *) reg done_mark [0:{nb1}];\n\
 wire parked_in_flight = issue_mark[parked_bucket] != done_mark[parked_bucket];\n\
 wire point_in_flight = issue_mark[point_bucket] != done_mark[point_bucket];\n\
 wire ahead_in_flight = issue_mark[ahead_bucket] != done_mark[ahead_bucket];\n\
