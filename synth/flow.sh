@@ -49,11 +49,11 @@ hier=${HIER:-0}
 if [ "$hier" = 1 ]; then flat=""; noflat="-noflatten"; uram="-uram"; else flat="-flatten"; noflat=""; uram=""; fi
 case $target in
   ecp5-85k)   synth="synth_ecp5 $noflat -top $top -json $out/netlist.json"
-              seq="t:TRELLIS_FF t:DP16KD %u t:PDPW16KD %u t:MULT18X18D %u t:ALU54B %u" ;;
+              seq="t:TRELLIS_FF t:DP16KD %u t:PDPW16KD %u t:MULT18X18D %u t:ALU54B %u t:TRELLIS_DPR16X4 %u" ;;
   ice40-up5k) synth="synth_ice40 $noflat -dsp -top $top -json $out/netlist.json"
               seq="t:SB_DFF* t:SB_RAM40_4K %u t:SB_SPRAM256KA %u t:SB_MAC16 %u" ;;
   xcup)       synth="synth_xilinx $flat $uram -family xcup -top $top"
-              seq="t:FD* t:RAMB* %u t:URAM288 %u t:DSP48E2 %u t:SRL* %u" ;;
+              seq="t:FD* t:RAM* %u t:URAM288 %u t:DSP48E2 %u t:SRL* %u" ;;
   generic)    synth="synth $flat -top $top; abc -g AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX; opt_clean"
               seq="t:\$_*DFF* t:\$mem* %u" ;;
   *) echo "flow.sh: unknown target $target (ecp5-85k, ice40-up5k, xcup, generic)" >&2; exit 2 ;;

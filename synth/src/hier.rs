@@ -209,7 +209,7 @@ fn file_stem(name: &str) -> String {
 
 /// Part of every cache key: bump it whenever the way `synth/flow.sh` synthesizes a module in
 /// hierarchical mode changes, so old cache entries are not reused.
-const CACHE_VERSION: &str = "hier-2";
+const CACHE_VERSION: &str = "hier-3";
 
 /// Synthesizes every module under `top` of `verilog` once for `target` (in `dir`, one folder
 /// per module), with results cached under `cache` when given, and sums the counts over the
