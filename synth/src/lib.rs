@@ -129,10 +129,18 @@ impl Target {
     }
 
     /// The resource class of a yosys cell type for this target and how many of it one cell
-    /// is (an ECP5 CCU2C carry cell holds two LUT4s).
+    /// is: an ECP5 CCU2C carry cell holds two LUT4s, a TRELLIS_DPR16X4 (16 x 4 LUT RAM) the
+    /// four LUT4s of two slices; a Xilinx LUT RAM primitive the LUTs of its SLICEM (UG574:
+    /// RAM32M / RAM64M 4, RAM32M16 / RAM64M8 8, RAMnX1D twice RAMnX1S, a 64-deep bit per LUT).
     pub fn classify_weighted(self, cell: &str) -> Option<(Resource, u64)> {
+        let lut_ram = |n: u64| Some((Resource::Luts, n));
         match (self, cell) {
             (Target::Ecp5_85k, "CCU2C") => Some((Resource::Luts, 2)),
+            (Target::Ecp5_85k, "TRELLIS_DPR16X4") => lut_ram(4),
+            (Target::Xcup, "RAM32X1S" | "RAM64X1S") => lut_ram(1),
+            (Target::Xcup, "RAM32X1D" | "RAM64X1D" | "RAM128X1S") => lut_ram(2),
+            (Target::Xcup, "RAM32M" | "RAM64M" | "RAM128X1D" | "RAM256X1S") => lut_ram(4),
+            (Target::Xcup, "RAM32M16" | "RAM64M8" | "RAM256X1D" | "RAM512X1S") => lut_ram(8),
             _ => self.classify(cell).map(|r| (r, 1)),
         }
     }
@@ -141,7 +149,7 @@ impl Target {
     pub fn classify(self, cell: &str) -> Option<Resource> {
         match self {
             Target::Ecp5_85k => match cell {
-                "LUT4" => Some(Resource::Luts),
+                "LUT4" | "TRELLIS_DPR16X4" => Some(Resource::Luts),
                 "TRELLIS_FF" => Some(Resource::Ffs),
                 "MULT18X18D" | "ALU54B" => Some(Resource::Dsps),
                 "DP16KD" | "PDPW16KD" => Some(Resource::Brams),
@@ -156,9 +164,8 @@ impl Target {
             },
             Target::Xcup => match cell {
                 c if c.starts_with("LUT") && c.len() == 4 => Some(Resource::Luts),
-                "SRL16E" | "SRLC32E" | "RAM32M" | "RAM64M" | "RAM32X1D" | "RAM64X1D" => {
-                    Some(Resource::Luts)
-                }
+                "SRL16E" | "SRLC32E" => Some(Resource::Luts),
+                c if c.starts_with("RAM") && !c.starts_with("RAMB") => Some(Resource::Luts),
                 "FDRE" | "FDSE" | "FDCE" | "FDPE" => Some(Resource::Ffs),
                 "DSP48E2" => Some(Resource::Dsps),
                 "RAMB18E2" | "RAMB36E2" => Some(Resource::Brams),
@@ -490,6 +497,29 @@ mod tests {
         let f = fmax.unwrap();
         assert!(f > 10.0 && f < 500.0, "{f}");
         assert_eq!(util["MULT18X18D"].1, 156);
+    }
+
+    /// LUT RAM counts the LUTs its primitive occupies (UG574; ECP5: two slices' LUT4s per
+    /// 16 x 4 RAM), not one per cell and not zero.
+    #[test]
+    fn lut_ram_counts_its_luts() {
+        let mut cells = BTreeMap::new();
+        for (c, n) in [
+            ("LUT6", 10),
+            ("RAM64M8", 3),
+            ("RAM32M16", 2),
+            ("RAM64M", 5),
+            ("SRL16E", 7),
+        ] {
+            cells.insert(c.to_string(), n);
+        }
+        let s = summarize(Target::Xcup, &cells);
+        assert_eq!(s[&Resource::Luts], 10 + 3 * 8 + 2 * 8 + 5 * 4 + 7);
+        let mut cells = BTreeMap::new();
+        cells.insert("LUT4".to_string(), 100);
+        cells.insert("TRELLIS_DPR16X4".to_string(), 6);
+        let s = summarize(Target::Ecp5_85k, &cells);
+        assert_eq!(s[&Resource::Luts], 100 + 6 * 4);
     }
 
     #[test]
