@@ -195,6 +195,23 @@ fn a_core_that_ignores_digit_signs_is_caught() {
     assert!(!r.matches_golden(), "a sign-blind MSM must not match");
 }
 
+/// The negation `p - y` is chunked under the carry bound; a chunk that ignores the borrow of
+/// the chunk below negates wrongly about half the time, and the MSM must not match.
+#[test]
+fn a_negation_without_the_chunk_borrow_is_caught() {
+    let curve = Curve::from_name("bls12-381").unwrap();
+    let cfg = config_for(&curve, 4);
+    let mut core = cfg.generate().unwrap();
+    let good = "wire negation_borrow_in_1 = next_negation_borrow[0] ||";
+    assert!(core.verilog.contains(good), "the mutation site moved");
+    core.verilog = core
+        .verilog
+        .replace(good, "wire negation_borrow_in_1 = 1'b0 ||");
+    let (pts, ks) = random_msm(&curve, 6, 12);
+    let r = simulate_core(&core, &cfg, &curve, &pts, &ks, &quiet(), &Drive::default()).unwrap();
+    assert!(!r.matches_golden(), "a wrongly negating MSM must not match");
+}
+
 #[test]
 fn back_to_back_msms_on_chip_and_with_host_aggregation() {
     // One model, one reset: the core must take the next MSM once the result is taken. Then the

@@ -256,8 +256,8 @@ impl MsmConfig {
 
 /// Cycles the adder needs for an MSM of `n` pairs at best, for reports and the choice of c:
 /// one cycle per window per pair, then aggregation (2 W B additions, or the B serial steps of
-/// one window, each the adder's latency plus the sequencer's stages, whichever is longer) and the (W - 1)(c + 1) serial steps of the window
-/// combination.
+/// one window, each the adder's latency plus the sequencer's stages, whichever is longer) and
+/// the (W - 1)(c + 1) serial steps of the window combination.
 pub fn cycle_estimate(n: usize, scalar_bits: usize, c: usize, adder_latency: usize) -> usize {
     let (accumulation, aggregation, combination) =
         cycle_estimate_parts(n, scalar_bits, c, adder_latency);
