@@ -180,36 +180,39 @@ fn bn254_through_the_same_generator() {
     );
 }
 
-#[test]
-fn a_core_that_ignores_digit_signs_is_caught() {
+/// A BLS12-381 core at c = 4 with `good` replaced by `bad`, on 6 random pairs (`seed`): the
+/// result must not match arkworks.
+fn bls_mutant_misses(good: &str, bad: &str, seed: u64, what: &str) {
     let curve = Curve::from_name("bls12-381").unwrap();
     let cfg = config_for(&curve, 4);
     let mut core = cfg.generate().unwrap();
-    let good = "wire [380:0] point_y_signed = digit_negative ? point_y_negated : point_y;";
     assert!(core.verilog.contains(good), "the mutation site moved");
-    core.verilog = core
-        .verilog
-        .replace(good, "wire [380:0] point_y_signed = point_y;");
-    let (pts, ks) = random_msm(&curve, 6, 11);
+    core.verilog = core.verilog.replace(good, bad);
+    let (pts, ks) = random_msm(&curve, 6, seed);
     let r = simulate_core(&core, &cfg, &curve, &pts, &ks, &quiet(), &Drive::default()).unwrap();
-    assert!(!r.matches_golden(), "a sign-blind MSM must not match");
+    assert!(!r.matches_golden(), "{what} must not match");
+}
+
+#[test]
+fn a_core_that_ignores_digit_signs_is_caught() {
+    bls_mutant_misses(
+        "wire [380:0] point_y_signed = digit_negative ? point_y_negated : point_y;",
+        "wire [380:0] point_y_signed = point_y;",
+        11,
+        "a sign-blind MSM",
+    );
 }
 
 /// The negation `p - y` is chunked under the carry bound; a chunk that ignores the borrow of
 /// the chunk below negates wrongly about half the time, and the MSM must not match.
 #[test]
 fn a_negation_without_the_chunk_borrow_is_caught() {
-    let curve = Curve::from_name("bls12-381").unwrap();
-    let cfg = config_for(&curve, 4);
-    let mut core = cfg.generate().unwrap();
-    let good = "wire negation_borrow_in_1 = next_negation_borrow[0] ||";
-    assert!(core.verilog.contains(good), "the mutation site moved");
-    core.verilog = core
-        .verilog
-        .replace(good, "wire negation_borrow_in_1 = 1'b0 ||");
-    let (pts, ks) = random_msm(&curve, 6, 12);
-    let r = simulate_core(&core, &cfg, &curve, &pts, &ks, &quiet(), &Drive::default()).unwrap();
-    assert!(!r.matches_golden(), "a wrongly negating MSM must not match");
+    bls_mutant_misses(
+        "wire negation_borrow_in_1 = next_negation_borrow[0] ||",
+        "wire negation_borrow_in_1 = 1'b0 ||",
+        12,
+        "a wrongly negating MSM",
+    );
 }
 
 #[test]
