@@ -229,12 +229,9 @@ fn synth(core: SynthCore) -> Outcome {
             target,
             flat,
         } => {
-            let core =
-                synthesis::p_prime_for_part(&target, &curve.tile, &curve.p_prime_product, |pp| {
-                    let mut c = curve.clone();
-                    c.p_prime_product = pp.to_string();
-                    CoreConfig::point_add(&c, false)?.generate()
-                })?;
+            let core = synthesis::p_prime_for_part(&target, &curve, |c| {
+                CoreConfig::point_add(c, false)?.generate()
+            })?;
             return hierarchical(&core, &target, flat);
         }
         SynthCore::Msm {
@@ -250,12 +247,9 @@ fn synth(core: SynthCore) -> Outcome {
                 let core = zkhdl_hdl::msm::pipeline_adder::generate_harness(&cfg)?;
                 return hierarchical(&core, &target, flat);
             }
-            let core =
-                synthesis::p_prime_for_part(&target, &curve.tile, &curve.p_prime_product, |pp| {
-                    let mut c = curve.clone();
-                    c.p_prime_product = pp.to_string();
-                    CoreConfig::msm(&c, &msm, 1024)?.generate()
-                })?;
+            let core = synthesis::p_prime_for_part(&target, &curve, |c| {
+                CoreConfig::msm(c, &msm, 1024)?.generate()
+            })?;
             return hierarchical(&core, &target, flat);
         }
         SynthCore::Tile { tile, target } => {

@@ -373,13 +373,18 @@ pub fn fpga_target(t: &TargetArgs) -> Result<Option<Target>, Failure> {
 /// and `--p-prime-product auto`, on a target whose DSP block is the multipliers' tile: tiles
 /// where the core's tiles then fit the part's DSPs (the MSM runs out of LUTs first; the network
 /// saves DSPs at about 24 LUTs each), else the network. `generate` builds the core for a
-/// choice. The report's "p_prime_product" says which ([`p_prime_of`]).
+/// configuration. The report's "p_prime_product" says which ([`p_prime_of`]).
 pub fn p_prime_for_part(
     t: &TargetArgs,
-    tile: &str,
-    p_prime_product: &str,
-    generate: impl Fn(&str) -> Result<GeneratedCore, Failure>,
+    curve: &crate::options::CurveArgs,
+    generate: impl Fn(&crate::options::CurveArgs) -> Result<GeneratedCore, Failure>,
 ) -> Result<GeneratedCore, Failure> {
+    let tile = curve.tile.as_str();
+    let with = |pp: &str| {
+        let mut c = curve.clone();
+        c.p_prime_product = pp.to_string();
+        generate(&c)
+    };
     let target = fpga_target(t)?;
     let part = match target {
         Some(tg) => part_for(t, tg)?,
@@ -387,8 +392,8 @@ pub fn p_prime_for_part(
     };
     let native = target.map(crate::options::native_tile);
     match part {
-        Some(part) if p_prime_product == "auto" && native == Some(tile) => {
-            let tiles = generate("tiles")?;
+        Some(part) if curve.p_prime_product == "auto" && native == Some(tile) => {
+            let tiles = with("tiles")?;
             if tiles.manifest.tiles as u64 <= part.dsps {
                 eprintln!(
                     "zkhdl: --part {}: the product by p' in tiles ({} tiles fit the part's {} DSPs; \
@@ -397,10 +402,10 @@ pub fn p_prime_for_part(
                 );
                 Ok(tiles)
             } else {
-                generate("lut")
+                with("lut")
             }
         }
-        _ => generate(p_prime_product),
+        _ => generate(curve),
     }
 }
 
