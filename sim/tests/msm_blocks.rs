@@ -361,8 +361,15 @@ fn fifo_mutant_is_caught() {
     // Full one entry early.
     let bad = mutate(
         &f.generate().unwrap(),
-        "assign full = entry_count == 5'd16;",
-        "assign full = entry_count == 5'd15;",
+        "full_q <= count_next == 5'd16;",
+        "full_q <= count_next == 5'd15;",
+    );
+    assert!(check_fifo(&bad, &f, seed, 3000).is_err());
+    // A pop that leaves one entry behind keeps the old head instead of loading the next one.
+    let bad = mutate(
+        &f.generate().unwrap(),
+        "head_q <= second_entry;",
+        "head_q <= head_q;",
     );
     assert!(check_fifo(&bad, &f, seed, 3000).is_err());
 }
@@ -424,8 +431,8 @@ fn stats_mutant_is_caught() {
     // Hazards counted from the stall input.
     let bad = mutate(
         &s.generate().unwrap(),
-        "hazards_count + {31'd0, count_hazard}",
-        "hazards_count + {31'd0, count_stall}",
+        "if (count_hazard) hazards_count <=",
+        "if (count_stall) hazards_count <=",
     );
     assert!(check_stats(&bad, seed, 2000).is_err());
 }
@@ -748,6 +755,13 @@ fn bucket_memory_mutant_is_caught() {
         "assign probe_occupied = fill_mark[probe_address] != empty_mark[probe_address];",
     );
     assert!(check_bucket_memory(&bad, &small, seed, 3000).is_err());
+    // Port A's flag read at this cycle's address instead of the registered one.
+    let bad = mutate(
+        &good,
+        "assign read_a_occupied = fill_mark[read_a_address_q] != empty_mark[read_a_address_q];",
+        "assign read_a_occupied = fill_mark[read_a_address] != empty_mark[read_a_address];",
+    );
+    assert!(check_bucket_memory(&bad, &small, seed, 3000).is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -946,16 +960,16 @@ fn sequencer_mutant_is_caught() {
     // The window sum's step no longer waits for S_w to leave the adder.
     let bad = mutate(
         &small.generate().unwrap(),
-        "(!adding_to_window_sum[scan_window] || !window_sum_busy[scan_window])",
-        "1'b1",
+        "& (~adding_to_window_sum | ~window_sum_busy)",
+        "",
     );
     assert!(check_sequencer(&bad, &small, seed, 6).is_err());
     // The scan may pick a window that is already in a stage: it would step twice on stale
     // state.
     let bad = mutate(
         &small.generate().unwrap(),
-        "&& !(a_valid && a_window == scan_window[2:0]) && !(b_valid && b_window == scan_window[2:0])",
-        "",
+        "& ~a_select & ~b_select;",
+        ";",
     );
     assert!(check_sequencer(&bad, &small, seed, 6).is_err());
 }

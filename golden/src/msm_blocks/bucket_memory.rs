@@ -1,7 +1,8 @@
 //! The bucket memory: a point and an occupied flag per bucket. A write stores a point and
 //! marks the bucket occupied; emptying clears the flag (and wins over a write to the same
 //! bucket on the same edge). The two read ports show, one edge later, what their address held
-//! before that edge; the probe shows, one edge later, the flag its address had before it.
+//! before that edge, except port A's flag, which is its address's flag after that edge; the
+//! probe shows, one edge later, the flag its address had before it.
 
 use num_bigint::BigUint;
 
@@ -58,5 +59,6 @@ impl BucketMemory {
         if let Some(a) = i.empty {
             self.occupied[a] = Some(false);
         }
+        self.read_a.occupied = self.occupied[i.read_a_address];
     }
 }

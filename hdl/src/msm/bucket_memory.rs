@@ -8,6 +8,14 @@
 //! occupancy bit of `probe_address` registered the same way (so the aggregation's look at a
 //! bucket costs no logic depth in the cycle that issues it).
 //!
+//! Port A's occupancy bit is the exception: `read_a_occupied` is the bit of the address
+//! registered on the last edge *as it is after that edge*, read from the registered address.
+//! It differs from the registered bit only when that edge wrote or emptied the bucket read,
+//! which the accumulation (port A's only user) never does: it reads a bucket when it issues
+//! an addition into it, and a bucket whose sum is written back on that edge is still in
+//! flight, and empties touch another bank or another phase. So the scheduler's choice of
+//! the bucket drives only block-RAM addresses and an address register, not a LUT-RAM read.
+//!
 //! The values are stored twice, one copy per read port, so that each copy has one write and
 //! one registered read port and synthesis maps it to block RAM; the occupancy bits stay in
 //! logic, as two tables of one bit per bucket with one write port each, so that synthesis
@@ -67,7 +75,11 @@ impl Core for BucketMemoryConfig {
             PortSpec::output("probe_occupied", 1, "its occupancy bit, registered"),
             PortSpec::input("read_a_address", a, "read port A address"),
             PortSpec::output("read_a_value", v, "registered value at read_a_address"),
-            PortSpec::output("read_a_occupied", 1, "registered occupancy bit"),
+            PortSpec::output(
+                "read_a_occupied",
+                1,
+                "occupancy bit of the address registered on the last edge, after that edge",
+            ),
             PortSpec::input("read_b_address", a, "read port B address"),
             PortSpec::output("read_b_value", v, "registered value at read_b_address"),
             PortSpec::output("read_b_occupied", 1, "registered occupancy bit"),
@@ -111,7 +123,7 @@ reg [{v1}:0] bucket_value_b [0:{nb1}];\n\
 wire empty_same = write_enable && write_address == empty_address;\n\
 reg [{v1}:0] read_a_value_q = 0;\n\
 reg [{v1}:0] read_b_value_q = 0;\n\
-reg read_a_occupied_q = 1'b0;\n\
+reg [{a1}:0] read_a_address_q = 0;\n\
 reg read_b_occupied_q = 1'b0;\n\
 reg probe_occupied_q = 1'b0;\n\
 always @(posedge clock) begin\n\
@@ -129,19 +141,20 @@ always @(posedge clock) begin\n\
     if (empty_enable) empty_mark[empty_address] <= empty_same ? !empty_mark[empty_address] : fill_mark[empty_address];\n\
 end\n\
 always @(posedge clock) begin\n\
-    read_a_occupied_q <= fill_mark[read_a_address] != empty_mark[read_a_address];\n\
+    read_a_address_q <= read_a_address;\n\
     read_b_occupied_q <= fill_mark[read_b_address] != empty_mark[read_b_address];\n\
     probe_occupied_q <= fill_mark[probe_address] != empty_mark[probe_address];\n\
 end\n\
 assign probe_occupied = probe_occupied_q;\n\
 assign read_a_value = read_a_value_q;\n\
-assign read_a_occupied = read_a_occupied_q;\n\
+assign read_a_occupied = fill_mark[read_a_address_q] != empty_mark[read_a_address_q];\n\
 assign read_b_value = read_b_value_q;\n\
 assign read_b_occupied = read_b_occupied_q;\n",
             nb = self.buckets,
             nb1 = self.buckets - 1,
             v = self.value_bits,
             v1 = self.value_bits - 1,
+            a1 = self.address_bits - 1,
         );
         Ok(block_module(&self.top, &self.ports()?, &[], &body))
     }

@@ -5,6 +5,9 @@
 //! (also when the FIFO is full: the popped slot takes the pushed entry). `head_entry` shows
 //! the oldest entry (meaningless when `empty`). The controller never pops an empty FIFO nor
 //! pushes a full one without popping. `reset` empties it.
+//!
+//! `head_entry`, `empty` and `full` are registers, so that the scheduler's look-up of the
+//! parked bucket's in-flight bit does not start behind the FIFO memory's read multiplexer.
 
 use super::block_module;
 use crate::interface::{Contract, Core, Timing};
@@ -79,27 +82,51 @@ impl Core for FifoConfig {
         let fb = index_bits(f);
         let body = format!(
             "// Parking FIFO: {f} entries of {e} bits.\n\
+// Timing by construction: the head entry, empty and full are registers. The memory is read\n\
+// at the entry after the head (a registered index), so a pop loads the next head from it; an\n\
+// entry pushed into a FIFO that is empty after the edge goes to the head register directly.\n\
 reg [{e1}:0] entries [0:{f1}];\n\
 reg [{fb1}:0] head_index = 0;\n\
+reg [{fb1}:0] second_index = {fb}'d1;\n\
 reg [{fb1}:0] tail_index = 0;\n\
 reg [{fb}:0] entry_count = 0;\n\
+reg [{e1}:0] head_q = 0;\n\
+reg empty_q = 1'b1;\n\
+reg full_q = 1'b0;\n\
+wire [{fb}:0] count_next = entry_count + {{{fb}'d0, push}} - {{{fb}'d0, pop}};\n\
+wire [{e1}:0] second_entry = entries[second_index];\n\
+wire none_left = pop ? entry_count == {fbp}'d1 : empty_q;\n\
 always @(posedge clock) begin\n\
     if (reset) begin\n\
         head_index <= {fb}'d0;\n\
+        second_index <= {fb}'d1;\n\
         tail_index <= {fb}'d0;\n\
         entry_count <= {fbp}'d0;\n\
+        empty_q <= 1'b1;\n\
+        full_q <= 1'b0;\n\
     end else begin\n\
-        if (pop) head_index <= head_index + {fb}'d1;\n\
+        if (pop) begin\n\
+            head_index <= head_index + {fb}'d1;\n\
+            second_index <= second_index + {fb}'d1;\n\
+        end\n\
         if (push) begin\n\
             entries[tail_index] <= push_entry;\n\
             tail_index <= tail_index + {fb}'d1;\n\
         end\n\
-        entry_count <= entry_count + {{{fb}'d0, push}} - {{{fb}'d0, pop}};\n\
+        entry_count <= count_next;\n\
+        empty_q <= count_next == {fbp}'d0;\n\
+        full_q <= count_next == {fbp}'d{f};\n\
+        // The entry at the head after the edge.\n\
+        if (none_left) begin\n\
+            if (push) head_q <= push_entry;\n\
+        end else if (pop) begin\n\
+            head_q <= second_entry;\n\
+        end\n\
     end\n\
 end\n\
-assign head_entry = entries[head_index];\n\
-assign empty = entry_count == {fbp}'d0;\n\
-assign full = entry_count == {fbp}'d{f};\n",
+assign head_entry = head_q;\n\
+assign empty = empty_q;\n\
+assign full = full_q;\n",
             e = self.entry_bits,
             e1 = self.entry_bits - 1,
             f1 = f - 1,

@@ -778,7 +778,7 @@ wire combination_issue = combination_step && (combination_doubling ? aux_occupie
 // The addition issued this cycle: operand sources (A: bucket or aux; B: the point, a bucket\n\
 // or aux) and destination. In the host hand-out, read port B reads the bucket handed out.\n\
 reg issue, issue_a_aux, issue_b_aux, issue_b_point, issue_dest_aux;\n\
-reg [{fab1}:0] issue_a_bucket, issue_b_bucket, issue_dest_bucket;\n\
+reg [{fab1}:0] issue_a_bucket, issue_dest_bucket;\n\
 reg [{axb1}:0] issue_a_aux_index, issue_b_aux_index, issue_dest_aux_index;\n\
 reg [{k1}:0] issue_point_x, issue_point_y;\n\
 // The aggregation and combination go first (in a double-buffered core they are the previous\n\
@@ -787,13 +787,13 @@ reg [{k1}:0] issue_point_x, issue_point_y;\n\
 assign background_issue = aggregation_issue || combination_issue;\n\
 always @(*) begin\n\
     issue = 1'b0; issue_a_aux = 1'b0; issue_b_aux = 1'b0; issue_b_point = 1'b0; issue_dest_aux = 1'b0;\n\
-    issue_a_bucket = {fab}'d0; issue_b_bucket = dump_address; issue_dest_bucket = {fab}'d0;\n\
+    issue_a_bucket = {fab}'d0; issue_dest_bucket = {fab}'d0;\n\
     issue_a_aux_index = {axb}'d0; issue_b_aux_index = {axb}'d0; issue_dest_aux_index = {axb}'d0;\n\
     issue_point_x = parked_entry[{k1}:0]; issue_point_y = parked_entry[{k2m1}:{k}];\n\
     if (aggregation_issue) begin\n\
         issue = 1'b1; issue_a_aux = 1'b1; issue_dest_aux = 1'b1;\n\
         if (!aggregation_to_window_sum) begin\n\
-            issue_a_aux_index = {agg_w}; issue_b_bucket = aggregation_bucket_full; issue_dest_aux_index = {agg_w};\n\
+            issue_a_aux_index = {agg_w}; issue_dest_aux_index = {agg_w};\n\
         end else begin\n\
             issue_a_aux_index = {agg_s}; issue_b_aux = 1'b1; issue_b_aux_index = {agg_w}; issue_dest_aux_index = {agg_s};\n\
         end\n\
@@ -812,7 +812,9 @@ always @(*) begin\n\
     end\n\
 end\n\
 assign read_a_bucket = issue_a_bucket;\n\
-assign read_b_bucket = issue_b_bucket;\n\
+// Port B serves only the aggregation's bucket operand and the host hand-out, so its address\n\
+// follows the phase, not the issue decision (a read nobody uses is harmless).\n\
+assign read_b_bucket = aggregating ? aggregation_bucket_full : dump_address;\n\
 // Operand stage (s1): the memories' registered reads, the point and the destination tag.\n\
 reg operand_a_aux_s1 = 0, operand_b_aux_s1 = 0, operand_b_point_s1 = 0;\n\
 reg aux_a_occupied_s1 = 0, aux_b_occupied_s1 = 0;\n\
@@ -828,9 +830,10 @@ always @(posedge clock) begin\n\
     point_y_s1 <= issue_point_y;\n\
     dest_tag_s1 <= issue_dest_aux ? {{1'b1, {dpad_a}issue_dest_aux_index}} : {{1'b0, {dpad_b}issue_dest_bucket}};\n\
     aux_a_value_s1 <= aux_value[issue_a_aux_index];\n\
-    aux_a_occupied_s1 <= aux_occupied[issue_a_aux_index];\n\
+    // The aux flags of the candidate operands, chosen by the issue (not read at its index).\n\
+    aux_a_occupied_s1 <= aggregation_issue ? (aggregation_to_window_sum ? aux_occupied[{agg_s}] : aux_occupied[{agg_w}]) : aux_occupied[{t_idx}];\n\
     aux_b_value_s1 <= aux_value[issue_b_aux_index];\n\
-    aux_b_occupied_s1 <= aux_occupied[issue_b_aux_index];\n\
+    aux_b_occupied_s1 <= aggregation_issue ? aux_occupied[{agg_w}] : combination_doubling ? aux_occupied[{t_idx}] : aux_occupied[{comb_s}];\n\
 end\n\
 wire [{kk1}:0] operand_a_s1 = operand_a_aux_s1 ? aux_a_value_s1 : bucket_a_value;\n\
 wire operand_a_occupied_s1 = operand_a_aux_s1 ? aux_a_occupied_s1 : bucket_a_occupied;\n\
@@ -884,8 +887,17 @@ always @(posedge clock) begin\n\
             aux_busy[writeback_aux_index] <= 1'b0;\n\
         end\n\
         if (issue && issue_dest_aux) aux_busy[issue_dest_aux_index] <= 1'b1;\n\
-        bucket_adds_in_flight <= bucket_adds_in_flight + {{15'd0, issue && !issue_dest_aux}} - {{15'd0, writeback_to_bucket}};\n\
-        aux_adds_in_flight <= aux_adds_in_flight + {{15'd0, issue && issue_dest_aux}} - {{15'd0, writeback && writeback_to_aux}};\n\
+        // In-flight counts: +1, -1 or kept, chosen by the events (no carry chain behind them).\n\
+        case ({{issue && !issue_dest_aux, writeback_to_bucket}})\n\
+        2'b10: bucket_adds_in_flight <= bucket_adds_in_flight + 16'd1;\n\
+        2'b01: bucket_adds_in_flight <= bucket_adds_in_flight - 16'd1;\n\
+        default: ;\n\
+        endcase\n\
+        case ({{issue && issue_dest_aux, writeback && writeback_to_aux}})\n\
+        2'b10: aux_adds_in_flight <= aux_adds_in_flight + 16'd1;\n\
+        2'b01: aux_adds_in_flight <= aux_adds_in_flight - 16'd1;\n\
+        default: ;\n\
+        endcase\n\
         case (phase)\n\
         S_CLEAR: begin\n\
             clear_address <= clear_address + {fab}'d1;\n\

@@ -154,24 +154,31 @@ reg [{nw1}:0] adding_to_window_sum = 0; // window w's phase at bit w\n\
 // probed on the next edge); B, the one before, which steps now unless its sums are busy.\n\
 reg a_valid = 1'b0, b_valid = 1'b0;\n\
 reg [{wb1}:0] a_window = 0, b_window = 0;\n\
+reg [{nw1}:0] a_select = 0, b_select = 0; // one-hot a_window / b_window (0 when not valid)\n\
 reg a_to_sum = 1'b0, b_to_sum = 1'b0;\n\
 reg [{c2}:0] a_bucket = 0, b_bucket = 0;\n\
-reg window_found;\n\
+// The scan: the lowest window that may step and is in neither stage, as a one-hot (x & -x,\n\
+// on the carry chain), then its index, phase and bucket as AND-OR trees.\n\
+wire [{nw1}:0] may_step = window_pending & ~running_sum_busy & (~adding_to_window_sum | ~window_sum_busy)\n\
+    & ~a_select & ~b_select;\n\
+wire [{nw1}:0] lowest = may_step & (~may_step + {nw}'d1);\n\
+wire window_found = |may_step;\n\
 reg [{wb1}:0] chosen_window;\n\
+reg chosen_to_sum;\n\
+reg [{c2}:0] chosen_bucket;\n\
 integer scan_window;\n\
+integer step_window;\n\
 always @(*) begin\n\
-    window_found = 1'b0;\n\
     chosen_window = {wb}'d0;\n\
-    for (scan_window = {nw1}; scan_window >= 0; scan_window = scan_window - 1) begin\n\
-        if (window_pending[scan_window] && !running_sum_busy[scan_window]\n\
-            && (!adding_to_window_sum[scan_window] || !window_sum_busy[scan_window])\n\
-            && !(a_valid && a_window == scan_window[{wb1}:0]) && !(b_valid && b_window == scan_window[{wb1}:0])) begin\n\
-            window_found = 1'b1;\n\
-            chosen_window = scan_window[{wb1}:0];\n\
-        end\n\
+    chosen_to_sum = 1'b0;\n\
+    chosen_bucket = {c1}'d0;\n\
+    for (scan_window = 0; scan_window < {nw}; scan_window = scan_window + 1) begin\n\
+        chosen_window = chosen_window | ({{{wb}{{lowest[scan_window]}}}} & scan_window[{wb1}:0]);\n\
+        chosen_to_sum = chosen_to_sum | (lowest[scan_window] & adding_to_window_sum[scan_window]);\n\
+        chosen_bucket = chosen_bucket | ({{{c1}{{lowest[scan_window]}}}} & bucket_left[scan_window * {c1} +: {c1}]);\n\
     end\n\
 end\n\
-wire b_free = !running_sum_busy[b_window] && (!b_to_sum || !window_sum_busy[b_window]);\n\
+wire b_free = !(|(b_select & running_sum_busy)) && (!b_to_sum || !(|(b_select & window_sum_busy)));\n\
 wire b_step = aggregating && b_valid && b_free;\n\
 reg [{wb1}:0] combination_window_index = 0;\n\
 reg [5:0] doublings_done = 0;\n\
@@ -185,22 +192,28 @@ always @(posedge clock) begin\n\
         adding_to_window_sum <= {nw}'d0;\n\
         a_valid <= 1'b0;\n\
         b_valid <= 1'b0;\n\
+        a_select <= {nw}'d0;\n\
+        b_select <= {nw}'d0;\n\
     end else begin\n\
-        if (b_step) begin\n\
-            adding_to_window_sum[b_window] <= !b_to_sum;\n\
-            if (b_to_sum) begin\n\
-                if (b_bucket == {c1}'d0) window_pending[b_window] <= 1'b0;\n\
-                else bucket_left[b_window * {c1} +: {c1}] <= b_bucket - {c1}'d1;\n\
+        for (step_window = 0; step_window < {nw}; step_window = step_window + 1) begin\n\
+            if (b_step && b_select[step_window]) begin\n\
+                adding_to_window_sum[step_window] <= !b_to_sum;\n\
+                if (b_to_sum) begin\n\
+                    if (b_bucket == {c1}'d0) window_pending[step_window] <= 1'b0;\n\
+                    else bucket_left[step_window * {c1} +: {c1}] <= b_bucket - {c1}'d1;\n\
+                end\n\
             end\n\
         end\n\
         b_valid <= a_valid;\n\
         b_window <= a_window;\n\
+        b_select <= a_select;\n\
         b_to_sum <= a_to_sum;\n\
         b_bucket <= a_bucket;\n\
         a_valid <= window_found;\n\
         a_window <= chosen_window;\n\
-        a_to_sum <= adding_to_window_sum[chosen_window];\n\
-        a_bucket <= bucket_left[chosen_window * {c1} +: {c1}];\n\
+        a_select <= lowest;\n\
+        a_to_sum <= chosen_to_sum;\n\
+        a_bucket <= chosen_bucket;\n\
     end\n\
     if (start_combination) begin\n\
         combination_window_index <= {wb}'d{nw1};\n\

@@ -89,9 +89,10 @@ impl Core for StatsConfig {
         }
         body.push_str("    end else begin\n");
         for (inc, out, _) in COUNTERS {
+            // The event is the flip-flops' enable, not the adder's carry in: a counter adds no
+            // carry chain behind the decision that counts.
             body.push_str(&format!(
-                "        {out}_count <= {out}_count + {{{}'d0, {inc}}};\n",
-                sb - 1
+                "        if ({inc}) {out}_count <= {out}_count + {sb}'d1;\n"
             ));
         }
         body.push_str("    end\nend\n");
