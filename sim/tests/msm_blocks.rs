@@ -972,6 +972,13 @@ fn sequencer_mutant_is_caught() {
         ";",
     );
     assert!(check_sequencer(&bad, &small, seed, 6).is_err());
+    // The prefix OR one step short: a window 3 above an eligible one is picked as well.
+    let bad = mutate(
+        &small.generate().unwrap(),
+        "may_step & ~below_2;",
+        "may_step & ~below_1;",
+    );
+    assert!(check_sequencer(&bad, &small, seed, 6).is_err());
 }
 
 // ---------------------------------------------------------------------------------------------

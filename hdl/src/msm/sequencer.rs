@@ -144,6 +144,19 @@ impl Core for SequencerConfig {
         let c = self.window;
         let nw = self.windows;
         let wb = self.window_bits();
+        // below_i[w]: some window in [w - 2^i, w) may step; below_0 is the window just under.
+        // The top window needs the W - 1 windows under it.
+        let mut prefix = format!("wire [{}:0] below_0 = may_step << 1;\n", nw - 1);
+        let mut steps = 0;
+        while (1usize << steps) < nw - 1 {
+            prefix.push_str(&format!(
+                "wire [{n1}:0] below_{next} = below_{steps} | (below_{steps} << {shift});\n",
+                n1 = nw - 1,
+                next = steps + 1,
+                shift = 1usize << steps
+            ));
+            steps += 1;
+        }
         let body = format!(
             "// Aggregation and combination sequencer: c = {c}, {nw} windows.\n\
 // Per window: buckets left (pending), j - 1 of the next bucket, and the phase.\n\
@@ -157,11 +170,12 @@ reg [{wb1}:0] a_window = 0, b_window = 0;\n\
 reg [{nw1}:0] a_select = 0, b_select = 0; // one-hot a_window / b_window (0 when not valid)\n\
 reg a_to_sum = 1'b0, b_to_sum = 1'b0;\n\
 reg [{c2}:0] a_bucket = 0, b_bucket = 0;\n\
-// The scan: the lowest window that may step and is in neither stage, as a one-hot (x & -x,\n\
-// on the carry chain), then its index, phase and bucket as AND-OR trees.\n\
+// The scan: the lowest window that may step and is in neither stage, as a one-hot (a window\n\
+// with no such window below it: a parallel-prefix OR, log2 W steps), then its index, phase\n\
+// and bucket as AND-OR trees.\n\
 wire [{nw1}:0] may_step = window_pending & ~running_sum_busy & (~adding_to_window_sum | ~window_sum_busy)\n\
     & ~a_select & ~b_select;\n\
-wire [{nw1}:0] lowest = may_step & (~may_step + {nw}'d1);\n\
+{prefix}wire [{nw1}:0] lowest = may_step & ~below_{steps};\n\
 wire window_found = |may_step;\n\
 reg [{wb1}:0] chosen_window;\n\
 reg chosen_to_sum;\n\
