@@ -86,7 +86,6 @@ impl Core for FifoConfig {
 // at the entry after the head (a registered index), so a pop loads the next head from it; an\n\
 // entry pushed into a FIFO that is empty after the edge goes to the head register directly.\n\
 reg [{e1}:0] entries [0:{f1}];\n\
-reg [{fb1}:0] head_index = 0;\n\
 reg [{fb1}:0] second_index = {fb}'d1;\n\
 reg [{fb1}:0] tail_index = 0;\n\
 reg [{fb}:0] entry_count = 0;\n\
@@ -98,7 +97,6 @@ wire [{e1}:0] second_entry = entries[second_index];\n\
 wire none_left = pop ? entry_count == {fbp}'d1 : empty_q;\n\
 always @(posedge clock) begin\n\
     if (reset) begin\n\
-        head_index <= {fb}'d0;\n\
         second_index <= {fb}'d1;\n\
         tail_index <= {fb}'d0;\n\
         entry_count <= {fbp}'d0;\n\
@@ -106,7 +104,6 @@ always @(posedge clock) begin\n\
         full_q <= 1'b0;\n\
     end else begin\n\
         if (pop) begin\n\
-            head_index <= head_index + {fb}'d1;\n\
             second_index <= second_index + {fb}'d1;\n\
         end\n\
         if (push) begin\n\
