@@ -966,11 +966,7 @@ fn sequencer_mutant_is_caught() {
     assert!(check_sequencer(&bad, &small, seed, 6).is_err());
     // The scan may pick a window that is already in a stage: it would step twice on stale
     // state.
-    let bad = mutate(
-        &small.generate().unwrap(),
-        "& ~a_select & ~b_select;",
-        ";",
-    );
+    let bad = mutate(&small.generate().unwrap(), "& ~a_select & ~b_select;", ";");
     assert!(check_sequencer(&bad, &small, seed, 6).is_err());
     // The prefix OR one step short: a window 3 above an eligible one is picked as well.
     let bad = mutate(
