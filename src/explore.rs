@@ -84,6 +84,7 @@ pub fn modmul(
         area,
         max_add_bits,
         p_prime_products,
+        karatsuba_sums,
     } = sweep.clone();
     let f = field.resolve()?;
     let (target, freq) = t.resolve()?;
@@ -103,6 +104,17 @@ pub fn modmul(
         .split(',')
         .map(|s| crate::options::p_prime_product(s.trim()).map(|_| s.trim().to_string()))
         .collect::<Result<Vec<_>, _>>()?;
+    let sums = karatsuba_sums
+        .split(',')
+        .map(|s| {
+            let s = s.trim();
+            zkhdl_hdl::modmul::KaratsubaSum::parse(s)
+                .map(|_| s.to_string())
+                .ok_or_else(|| {
+                    Failure::input(format!("unknown --karatsuba-sums entry {s:?}: use tree or flat"))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let shapes = tile_shapes.unwrap_or_else(|| native_tile(target).to_string());
     let mut configs = vec![];
     for arch in archs.split(',').map(str::trim) {
@@ -119,7 +131,15 @@ pub fn modmul(
                 } else {
                     vec!["auto".to_string()]
                 };
-                for pp in choices {
+                let ksums = if arch == "pipelined" {
+                    sums.clone()
+                } else {
+                    vec!["tree".to_string()]
+                };
+                for (pp, ks) in choices
+                    .iter()
+                    .flat_map(|pp| ksums.iter().map(move |ks| (pp.clone(), ks.clone())))
+                {
                     let a = ModMulArgs {
                         arch: arch.to_string(),
                         tile: Some(shape.to_string()),
@@ -128,6 +148,7 @@ pub fn modmul(
                         max_add_bits: Some(max_add_bits),
                         p_prime_product: pp.clone(),
                         route_registers: "auto".into(),
+                        karatsuba_sum: ks.clone(),
                     };
                     let cfg = CoreConfig::modmul(&f, &a, "26x17")?;
                     let mut label = if arch == "pipelined" {
@@ -137,6 +158,9 @@ pub fn modmul(
                     };
                     if pp != "auto" {
                         label.push_str(&format!(" p'{pp}"));
+                    }
+                    if ks != "tree" {
+                        label.push_str(&format!(" {ks}"));
                     }
                     configs.push((label, cfg));
                 }

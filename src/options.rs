@@ -74,6 +74,13 @@ pub struct ModMulArgs {
         value_name = "auto|on|off"
     )]
     pub route_registers: String,
+    /// How the pipelined core sums the tile products of its Karatsuba products: tree (each
+    /// sub-product that the recombination uses twice is summed once first, so every tile
+    /// product is one adder term: about half the adder bits) or flat (one compressor over
+    /// every tile product at every weight it is used with: about ten cycles shorter for
+    /// BLS12-381 Fq).
+    #[arg(long = "karatsuba-sum", default_value = "tree", value_name = "tree|flat")]
+    pub karatsuba_sum: String,
 }
 
 /// `--p-prime-product`'s word, checked.
@@ -124,6 +131,13 @@ impl ModMulArgs {
             .max_add_bits
             .unwrap_or(zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS);
         c.p_prime_product = p_prime_product(&self.p_prime_product)?;
+        c.karatsuba_sum = zkhdl_hdl::modmul::KaratsubaSum::parse(&self.karatsuba_sum)
+            .ok_or_else(|| {
+                Failure::input(format!(
+                    "unknown --karatsuba-sum {:?}: use tree or flat",
+                    self.karatsuba_sum
+                ))
+            })?;
         let route_registers = match self.route_registers.as_str() {
             "on" => true,
             "off" => false,
@@ -456,6 +470,11 @@ pub struct SweepArgs {
     /// name the choice unless it is auto.
     #[arg(long = "p-prime-products", default_value = "auto")]
     pub p_prime_products: String,
+    /// The pipelined configurations' Karatsuba sums to try, comma separated: tree, flat (see
+    /// `gen modmul --karatsuba-sum`); `tree,flat` shows the LUT/latency trade-off. Labels name
+    /// the choice unless it is tree.
+    #[arg(long = "karatsuba-sums", default_value = "tree")]
+    pub karatsuba_sums: String,
 }
 
 /// Shape of an `ntt` core.

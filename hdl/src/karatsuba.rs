@@ -13,8 +13,8 @@
 
 use crate::netlist::{literal, Netlist, Sig, Term};
 use crate::tile::TileShape;
-use num_bigint::BigUint;
-use num_traits::Zero;
+use num_bigint::{BigInt, BigUint};
+use num_traits::{One, Zero};
 
 /// An operand: a datapath signal or a constant (the modulus and Montgomery constants).
 #[derive(Clone, Debug)]
@@ -241,17 +241,62 @@ pub fn full(
     levels: usize,
     shape: TileShape,
 ) -> Vec<Leaf> {
+    full_tree(nl, x, y, levels, shape).0
+}
+
+/// How the leaves of a full product recombine: a leaf (its index in the leaf list) or a
+/// Karatsuba node `z0 + (z1 - z0 - z2) 2^h + z2 2^2h`.
+#[derive(Clone, Debug)]
+pub enum Tree {
+    Leaf(usize),
+    Node {
+        h: usize,
+        z0: Box<Tree>,
+        z1: Box<Tree>,
+        z2: Box<Tree>,
+    },
+}
+
+impl Tree {
+    fn offset(self, by: usize) -> Tree {
+        match self {
+            Tree::Leaf(i) => Tree::Leaf(i + by),
+            Tree::Node { h, z0, z1, z2 } => Tree::Node {
+                h,
+                z0: Box::new(z0.offset(by)),
+                z1: Box::new(z1.offset(by)),
+                z2: Box::new(z2.offset(by)),
+            },
+        }
+    }
+}
+
+/// [`full`] and its [`Tree`].
+pub fn full_tree(
+    nl: &mut Netlist,
+    x: &Operand,
+    y: &Operand,
+    levels: usize,
+    shape: TileShape,
+) -> (Vec<Leaf>, Tree) {
     let (_, split) = best(Kind::Full, x.width(), y.width(), levels, shape);
     let Some(h) = split else {
-        return leaf(x, y);
+        return (leaf(x, y), Tree::Leaf(0));
     };
     let (x0, x1) = x.split(nl, h);
     let (y0, y1) = y.split(nl, h);
     let sx = x0.add(nl, &x1);
     let sy = y0.add(nl, &y1);
-    let z0 = full(nl, &x0, &y0, levels - 1, shape);
-    let z2 = full(nl, &x1, &y1, levels - 1, shape);
-    let z1 = full(nl, &sx, &sy, levels - 1, shape);
+    let (z0, t0) = full_tree(nl, &x0, &y0, levels - 1, shape);
+    let (z2, t2) = full_tree(nl, &x1, &y1, levels - 1, shape);
+    let (z1, t1) = full_tree(nl, &sx, &sy, levels - 1, shape);
+    let (n0, n2) = (z0.len(), z2.len());
+    let tree = Tree::Node {
+        h,
+        z0: Box::new(t0),
+        z2: Box::new(t2.offset(n0)),
+        z1: Box::new(t1.offset(n0 + n2)),
+    };
     let mut out: Vec<Leaf> = vec![];
     for l in z0 {
         let mut l = l;
@@ -267,7 +312,7 @@ pub fn full(
         out.push(l);
     }
     out.extend(shifted(z1, h, false));
-    out
+    (out, tree)
 }
 
 /// Low half `x * y mod 2^k` with up to `levels` levels.
@@ -332,6 +377,152 @@ pub fn instantiate(
     limit: usize,
     drop_below: Option<usize>,
 ) -> (Vec<Term>, usize) {
+    let (tiles, ndropped) = build_tiles(nl, leaves, shape, limit, drop_below, false);
+    let mut terms = vec![];
+    for (l, products) in leaves.iter().zip(&tiles) {
+        for (p, off) in products {
+            for &(s, neg) in &l.uses {
+                if s + off < limit {
+                    terms.push(Term {
+                        sig: p.clone(),
+                        shift: s + off,
+                        negate: neg,
+                    });
+                }
+            }
+        }
+    }
+    (terms, ndropped)
+}
+
+/// How [`instantiate_tree`] sums the sub-products: the column compressor's slice width and
+/// adder levels per stage, and from how many repeats on a sub-product is summed on its own.
+#[derive(Clone, Copy, Debug)]
+pub struct TreeSum {
+    pub slice_bits: usize,
+    pub levels_per_stage: usize,
+    /// A node (or leaf) whose terms the flattened sum would repeat at least this many times is
+    /// compressed first (0: never, which is [`instantiate`]).
+    pub min_reps: usize,
+}
+
+/// [`instantiate`] along the Karatsuba tree: a sub-product whose terms the flattened sum would
+/// repeat (`z0` and `z2` of every node appear twice, at two weights and signs) is first summed
+/// once by the column compressor, without a carry-propagate add, and its slice sums stand for
+/// it in its parent. The flattened sum repeats a tile product up to `3^levels`... times; here
+/// every tile product is one term.
+///
+/// Returns the terms, an exact constant to add to them (sub-products' negation corrections),
+/// and how many tiles `drop_below` left out. The terms plus the constant equal the product
+/// modulo `2^limit`.
+pub fn instantiate_tree(
+    nl: &mut Netlist,
+    leaves: &[Leaf],
+    tree: &Tree,
+    shape: TileShape,
+    limit: usize,
+    drop_below: Option<usize>,
+    how: TreeSum,
+) -> (Vec<Term>, BigInt, usize) {
+    let (tiles, ndropped) =
+        build_tiles(nl, leaves, shape, limit, drop_below, how.min_reps > 0);
+    let (terms, c) = eval_tree(nl, tree, &tiles, 1, 0, limit, how, true);
+    (terms, c, ndropped)
+}
+
+/// Terms and an exact constant whose sum is `tree`'s product modulo `2^(limit - base)`, where
+/// `base` is the lowest weight at which the caller uses it and `reps` how often the flattened
+/// sum would repeat its terms.
+#[allow(clippy::too_many_arguments)]
+fn eval_tree(
+    nl: &mut Netlist,
+    tree: &Tree,
+    tiles: &[Vec<(Sig, usize)>],
+    reps: usize,
+    base: usize,
+    limit: usize,
+    how: TreeSum,
+    root: bool,
+) -> (Vec<Term>, BigInt) {
+    if base >= limit {
+        return (vec![], BigInt::zero());
+    }
+    let room = limit - base;
+    let (terms, c) = match tree {
+        Tree::Leaf(n) => (
+            tiles[*n]
+                .iter()
+                .filter(|(_, off)| *off < room)
+                .map(|(p, off)| Term {
+                    sig: p.clone(),
+                    shift: *off,
+                    negate: false,
+                })
+                .collect::<Vec<_>>(),
+            BigInt::zero(),
+        ),
+        Tree::Node { h, z0, z1, z2 } => {
+            let h = *h;
+            let (t0, c0) = eval_tree(nl, z0, tiles, reps * 2, base, limit, how, false);
+            let (t2, c2) = eval_tree(nl, z2, tiles, reps * 2, base + h, limit, how, false);
+            let (t1, c1) = eval_tree(nl, z1, tiles, reps, base + h, limit, how, false);
+            let mut terms = vec![];
+            for (list, by, neg) in [
+                (&t0, 0, false),
+                (&t0, h, true),
+                (&t2, 2 * h, false),
+                (&t2, h, true),
+                (&t1, h, false),
+            ] {
+                for t in list.iter().filter(|t| t.shift + by < room) {
+                    terms.push(Term {
+                        sig: t.sig.clone(),
+                        shift: t.shift + by,
+                        negate: t.negate ^ neg,
+                    });
+                }
+            }
+            let c = &c0 - (&c0 << h) + (&c2 << (2 * h)) - (&c2 << h) + (&c1 << h);
+            (terms, c)
+        }
+    };
+    if root || how.min_reps == 0 || reps < how.min_reps || terms.len() < 2 {
+        return (terms, c);
+    }
+    // Summed once: slice sums of the terms plus the constant's low bits, the rest kept exact.
+    let m = terms
+        .iter()
+        .map(|t| t.shift + t.sig.width)
+        .max()
+        .unwrap_or(0)
+        .min(room);
+    let x = c + crate::netlist::negation_offset(&terms, m);
+    let modulus = BigInt::one() << m;
+    let low = ((&x % &modulus) + &modulus) % &modulus;
+    let pieces = nl.compress(
+        &terms,
+        &low.to_biguint().expect("non-negative"),
+        m,
+        how.slice_bits,
+        how.levels_per_stage,
+    );
+    (pieces, x - low)
+}
+
+/// The tiles of [`instantiate`], built: per leaf, its tile products and their weights in the
+/// leaf's product; and how many tiles `drop_below` left out.
+///
+/// With `per_leaf_stage`, each leaf's tiles start as soon as that leaf's operands are valid
+/// (the tree aligns what meets later, after the leaf's sum); otherwise every tile starts at
+/// the latest leaf's stage, so that all products are valid together.
+fn build_tiles(
+    nl: &mut Netlist,
+    leaves: &[Leaf],
+    shape: TileShape,
+    limit: usize,
+    drop_below: Option<usize>,
+    per_leaf_stage: bool,
+) -> (Vec<Vec<(Sig, usize)>>, usize) {
     let (ta, tb) = shape.widths();
     let stage = leaves
         .iter()
@@ -387,7 +578,7 @@ pub fn instantiate(
         }
     }
     // Pass 3: build the tiles that stay.
-    let mut terms = vec![];
+    let mut tiles: Vec<Vec<(Sig, usize)>> = vec![vec![]; leaves.len()];
     // Operand chunks some tile reads: (leaf, x side, chunk).
     let mut read = std::collections::HashSet::new();
     for (t, &(n, i, j, x_on_a)) in specs.iter().enumerate() {
@@ -400,19 +591,15 @@ pub fn instantiate(
         let (a_op, b_op) = if x_on_a { (&l.x, &l.y) } else { (&l.y, &l.x) };
         let ca = a_op.bits(nl, i * ta, ta);
         let cb = b_op.bits(nl, j * tb, tb);
+        let stage = if per_leaf_stage {
+            l.x.stage().max(l.y.stage())
+        } else {
+            stage
+        };
         let (ea, eb) = (ca.expr(nl, stage), cb.expr(nl, stage));
         let (wa, wb) = (ca.width().max(1), cb.width().max(1));
         let p = nl.tile((ea, wa), (eb, wb), (ta, tb), stage, TileShape::LATENCY);
-        let off = i * ta + j * tb;
-        for &(s, neg) in &l.uses {
-            if s + off < limit {
-                terms.push(Term {
-                    sig: p.clone(),
-                    shift: s + off,
-                    negate: neg,
-                });
-            }
-        }
+        tiles[n].push((p, i * ta + j * tb));
     }
     // Chunks of signal operands that no tile reads (every tile on them weighs at or above
     // `limit`, or was left out) are unread on purpose.
@@ -429,7 +616,7 @@ pub fn instantiate(
             }
         }
     }
-    (terms, ndropped)
+    (tiles, ndropped)
 }
 
 #[cfg(test)]

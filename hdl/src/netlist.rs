@@ -601,10 +601,79 @@ impl Netlist {
         slice_bits: usize,
         levels_per_stage: usize,
     ) -> Sig {
+        let (slices, cur_stage) =
+            self.slice_trees(terms, constant, out_width, slice_bits, levels_per_stage);
+        self.carry_propagate(&slices, cur_stage, out_width, slice_bits)
+    }
+
+    /// The first half of [`Netlist::sum`] without its carry-propagate addition: the terms'
+    /// slices summed, one registered sum per slice of `slice_bits` columns, returned as terms
+    /// (slice `j`'s sum at shift `j * slice_bits`, its carry bits above the slice included).
+    ///
+    /// Nothing of a slice sum is cut, so the returned terms add up to exactly
+    /// `sum(non-negated terms) + sum(~x 2^s over negated terms) + constant`, the negated terms'
+    /// `~x` being `w` bits wide and their bits at or above `out_width` left out (which changes
+    /// the total by a multiple of `2^out_width` only). A caller that needs the exact value
+    /// adds back what [`negation_offset`] says.
+    pub fn compress(
+        &mut self,
+        terms: &[Term],
+        constant: &BigUint,
+        out_width: usize,
+        slice_bits: usize,
+        levels_per_stage: usize,
+    ) -> Vec<Term> {
+        let (slices, stage) =
+            self.slice_trees_raw(terms, constant, out_width, slice_bits, levels_per_stage);
+        let mut out = vec![];
+        for (j, ops) in slices.into_iter().enumerate() {
+            if let Some(s) = ops.into_iter().next() {
+                let sig = self.at(&s, stage);
+                out.push(Term {
+                    sig,
+                    shift: j * slice_bits,
+                    negate: false,
+                });
+            }
+        }
+        out
+    }
+
+    /// Slices and trees of [`Netlist::sum`]; negated terms' corrections folded into the
+    /// constant modulo `2^out_width`.
+    fn slice_trees(
+        &mut self,
+        terms: &[Term],
+        constant: &BigUint,
+        out_width: usize,
+        slice_bits: usize,
+        levels_per_stage: usize,
+    ) -> (Vec<Vec<Sig>>, usize) {
+        let modulus = BigUint::one() << out_width;
+        let mut constant = constant % &modulus;
+        for t in terms.iter().filter(|t| t.negate && t.shift < out_width) {
+            // -x 2^s = ~x 2^s + 2^s - 2^(s+w)  (mod 2^out_width)
+            constant += BigUint::one() << t.shift;
+            constant += &modulus - ((BigUint::one() << (t.shift + t.sig.width)) % &modulus);
+            constant %= &modulus;
+        }
+        self.slice_trees_raw(terms, &constant, out_width, slice_bits, levels_per_stage)
+    }
+
+    /// Slices and trees with negated terms added as `~x 2^s` and no correction: the caller's
+    /// constant must carry it.
+    fn slice_trees_raw(
+        &mut self,
+        terms: &[Term],
+        constant: &BigUint,
+        out_width: usize,
+        slice_bits: usize,
+        levels_per_stage: usize,
+    ) -> (Vec<Vec<Sig>>, usize) {
         let modulus = BigUint::one() << out_width;
         let stage = terms.iter().map(|t| t.sig.stage).max().unwrap_or(0)
             + usize::from(self.route_registers);
-        let mut constant = constant % &modulus;
+        let constant = constant % &modulus;
         // Slice operands: (signal, offset inside the slice).
         let nslices = out_width.div_ceil(slice_bits);
         let mut slices: Vec<Vec<Sig>> = vec![vec![]; nslices];
@@ -616,10 +685,6 @@ impl Netlist {
             if t.negate {
                 let w = sig.width;
                 sig = self.wire("n", w, stage, &format!("~{}", sig.name));
-                // -x 2^s = ~x 2^s + 2^s - 2^(s+w)  (mod 2^out_width)
-                constant += BigUint::one() << t.shift;
-                constant += &modulus - ((BigUint::one() << (t.shift + w)) % &modulus);
-                constant %= &modulus;
             }
             if t.shift + sig.width > out_width {
                 // Bits at or above 2^out_width do not change the result.
@@ -686,6 +751,19 @@ impl Netlist {
                 cur_stage += 1;
             }
         }
+        (slices, cur_stage)
+    }
+
+    /// The second half of [`Netlist::sum`]: the slice sums (at most one per slice, valid at
+    /// `cur_stage`) added into one `out_width`-bit result.
+    fn carry_propagate(
+        &mut self,
+        slices: &[Vec<Sig>],
+        cur_stage: usize,
+        out_width: usize,
+        slice_bits: usize,
+    ) -> Sig {
+        let nslices = slices.len();
         // Carry-propagate: the low part of every slice sum as one row, the carry part of
         // slice j (its bits from slice_bits up) as another, placed in slice j + 1; both rows
         // are out_width bits (the carry out of the top slice falls outside the result).
@@ -781,6 +859,18 @@ impl Netlist {
         let _ = writeln!(out, "end");
         out.push_str(&unused_sink("unused_bits", &self.unused));
     }
+}
+
+/// What [`Netlist::compress`] leaves out for its negated terms: `sum(2^s - 2^(s + w))` over the
+/// negated terms below `out_width` (each `-x 2^s` is added as `~x 2^s`, and
+/// `-x = ~x + 1 - 2^w` for `x` of `w` bits). Exact where no negated term reaches `out_width`.
+pub fn negation_offset(terms: &[Term], out_width: usize) -> num_bigint::BigInt {
+    let mut off = num_bigint::BigInt::zero();
+    for t in terms.iter().filter(|t| t.negate && t.shift < out_width) {
+        off += num_bigint::BigInt::one() << t.shift;
+        off -= num_bigint::BigInt::one() << (t.shift + t.sig.width);
+    }
+    off
 }
 
 /// `x + y` at `w` bits, both operands zero-extended explicitly.

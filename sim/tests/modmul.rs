@@ -11,7 +11,7 @@ use common::{quiet, test_seed};
 use num_bigint::BigUint;
 use zkhdl_golden::vectors::random_pairs;
 use zkhdl_golden::Field;
-use zkhdl_hdl::modmul::{Architecture, ModMulConfig, PPrimeProduct};
+use zkhdl_hdl::modmul::{Architecture, KaratsubaSum, ModMulConfig, PPrimeProduct};
 use zkhdl_hdl::tile::TileShape;
 use zkhdl_hdl::Core;
 use zkhdl_sim::modmul::{config_for, simulate, simulate_core, simulate_iverilog};
@@ -199,6 +199,25 @@ fn icarus_agrees_on_the_pipelined_and_iterative_cores() {
     }
 }
 
+/// The flat Karatsuba sum (every tile product at every weight it is used with) against the
+/// default tree, on BLS12-381 Fq with three levels: both match arkworks.
+#[test]
+fn flat_karatsuba_sum_matches_arkworks() {
+    let seed = test_seed("flat_karatsuba_sum_matches_arkworks");
+    let f = Field::from_name("bls12-381-fq").unwrap();
+    let mut cfg = pipelined(&f, TileShape::T26x17, 3);
+    cfg.karatsuba_sum = KaratsubaSum::Flat;
+    let tree = pipelined(&f, TileShape::T26x17, 3).generate().unwrap();
+    let flat = cfg.generate().unwrap();
+    assert!(
+        flat.manifest.latency < tree.manifest.latency,
+        "flat {} tree {}",
+        flat.manifest.latency,
+        tree.manifest.latency
+    );
+    check(&cfg, &f, 500, seed, Some(0.3));
+}
+
 #[test]
 fn bls12_381_fq_tile_budget() {
     let f = Field::from_name("bls12-381-fq").unwrap();
@@ -257,10 +276,32 @@ fn mutations_are_caught() {
             .collect::<Vec<_>>()
             .join("\n")
     };
+    // 4. One constant of a sub-product that the Karatsuba tree sums on its own (the first
+    //    constant in the file: the tree's nodes come before the product's own compressor)
+    //    off by one: the constants carry the nodes' negation corrections.
+    assert_eq!(cfg.karatsuba_sum, KaratsubaSum::Tree);
+    let mut done = false;
+    let node_constant = good
+        .verilog
+        .lines()
+        .map(|l| {
+            let t = l.trim_start();
+            if !done && t.starts_with("assign k_") && t.contains("'h") {
+                done = true;
+                let end = l.rfind(';').unwrap();
+                let last = u32::from_str_radix(&l[end - 1..end], 16).unwrap();
+                format!("{}{:x};", &l[..end - 1], last ^ 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     let mutants = [
         drop_carry,
         never_subtract,
         good.verilog.replacen("= ~", "= ", 1),
+        node_constant,
     ];
     for (i, v) in mutants.into_iter().enumerate() {
         assert_ne!(v, good.verilog, "mutation {i} must apply");

@@ -24,18 +24,28 @@ pub fn plan(
     let b = nl.reg_expr("b_in", k, 0, &format!("b[{}:0]", k - 1));
     let mut terms_total = 0;
     // 1. T = a b.
-    let leaves = karatsuba::full(
+    let how = karatsuba::TreeSum {
+        slice_bits,
+        levels_per_stage,
+        // Tree: z0 and z2 (used twice by their node) and everything below them summed once.
+        min_reps: match cfg.karatsuba_sum {
+            super::KaratsubaSum::Tree => 2,
+            super::KaratsubaSum::Flat => 0,
+        },
+    };
+    let (leaves, tree) = karatsuba::full_tree(
         &mut nl,
         &Operand::Var(a),
         &Operand::Var(b),
         karatsuba,
         cfg.tile,
     );
-    let (terms, _) = karatsuba::instantiate(&mut nl, &leaves, cfg.tile, 2 * k, None);
+    let (terms, c, _) =
+        karatsuba::instantiate_tree(&mut nl, &leaves, &tree, cfg.tile, 2 * k, None, how);
     terms_total += terms.len();
     let t = nl.sum(
         &terms,
-        &BigUint::zero(),
+        &modulo(&c, 2 * k),
         2 * k,
         slice_bits,
         levels_per_stage,
@@ -79,15 +89,22 @@ pub fn plan(
     // 3. S = T + m p, leaving out low tiles of m p whose sum E has |E| < R/4: the exact
     //    S + E is divisible by R, so the low half of the computed S is -E mod R, and its top
     //    bit says whether E was positive (carry one into the high half) or not.
-    let leaves = karatsuba::full(
+    let (leaves, tree) = karatsuba::full_tree(
         &mut nl,
         &Operand::Var(m),
         &Operand::constant(p.clone()),
         karatsuba,
         cfg.tile,
     );
-    let (mut terms, _dropped) =
-        karatsuba::instantiate(&mut nl, &leaves, cfg.tile, 2 * k + 2, Some(k - 2));
+    let (mut terms, c, _dropped) = karatsuba::instantiate_tree(
+        &mut nl,
+        &leaves,
+        &tree,
+        cfg.tile,
+        2 * k + 2,
+        Some(k - 2),
+        how,
+    );
     terms.push(Term {
         sig: t,
         shift: 0,
@@ -96,7 +113,7 @@ pub fn plan(
     terms_total += terms.len();
     let s = nl.sum(
         &terms,
-        &BigUint::zero(),
+        &modulo(&c, 2 * k + 2),
         2 * k + 2,
         slice_bits,
         levels_per_stage,
@@ -147,6 +164,12 @@ pub fn plan(
     nl.unused(&d.name, k, k);
     nl.unused(&u.name, k, k);
     finish(cfg, nl, res, terms_total)
+}
+
+/// `c mod 2^bits`, non-negative.
+fn modulo(c: &num_bigint::BigInt, bits: usize) -> BigUint {
+    let m = num_bigint::BigInt::one() << bits;
+    (((c % &m) + &m) % &m).to_biguint().expect("non-negative")
 }
 
 /// The signed digits of p' mod R the network adds ([`crate::constmul::network_digits`]): the
