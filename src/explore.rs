@@ -111,7 +111,9 @@ pub fn modmul(
             zkhdl_hdl::modmul::KaratsubaSum::parse(s)
                 .map(|_| s.to_string())
                 .ok_or_else(|| {
-                    Failure::input(format!("unknown --karatsuba-sums entry {s:?}: use tree or flat"))
+                    Failure::input(format!(
+                        "unknown --karatsuba-sums entry {s:?}: use tree or flat"
+                    ))
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -79,7 +79,11 @@ pub struct ModMulArgs {
     /// product is one adder term: about half the adder bits) or flat (one compressor over
     /// every tile product at every weight it is used with: about ten cycles shorter for
     /// BLS12-381 Fq).
-    #[arg(long = "karatsuba-sum", default_value = "tree", value_name = "tree|flat")]
+    #[arg(
+        long = "karatsuba-sum",
+        default_value = "tree",
+        value_name = "tree|flat"
+    )]
     pub karatsuba_sum: String,
 }
 
@@ -131,8 +135,8 @@ impl ModMulArgs {
             .max_add_bits
             .unwrap_or(zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS);
         c.p_prime_product = p_prime_product(&self.p_prime_product)?;
-        c.karatsuba_sum = zkhdl_hdl::modmul::KaratsubaSum::parse(&self.karatsuba_sum)
-            .ok_or_else(|| {
+        c.karatsuba_sum =
+            zkhdl_hdl::modmul::KaratsubaSum::parse(&self.karatsuba_sum).ok_or_else(|| {
                 Failure::input(format!(
                     "unknown --karatsuba-sum {:?}: use tree or flat",
                     self.karatsuba_sum

@@ -409,7 +409,7 @@ pub struct TreeSum {
 /// [`instantiate`] along the Karatsuba tree: a sub-product whose terms the flattened sum would
 /// repeat (`z0` and `z2` of every node appear twice, at two weights and signs) is first summed
 /// once by the column compressor, without a carry-propagate add, and its slice sums stand for
-/// it in its parent. The flattened sum repeats a tile product up to `3^levels`... times; here
+/// it in its parent. The flattened sum repeats a tile product up to `2^levels` times; here
 /// every tile product is one term.
 ///
 /// Returns the terms, an exact constant to add to them (sub-products' negation corrections),
@@ -424,8 +424,7 @@ pub fn instantiate_tree(
     drop_below: Option<usize>,
     how: TreeSum,
 ) -> (Vec<Term>, BigInt, usize) {
-    let (tiles, ndropped) =
-        build_tiles(nl, leaves, shape, limit, drop_below, how.min_reps > 0);
+    let (tiles, ndropped) = build_tiles(nl, leaves, shape, limit, drop_below, how.min_reps > 0);
     let (terms, c) = eval_tree(nl, tree, &tiles, 1, 0, limit, how, true);
     (terms, c, ndropped)
 }
