@@ -503,6 +503,99 @@ pub fn to_json(
     })
 }
 
+/// One lane's LUTs (a point adder and its controller) as synthesized, for the one adder
+/// configuration that has been synthesized whole: BLS12-381 with the default multipliers.
+/// `None` elsewhere (the generator knows its DSP tiles, not what yosys maps its adders to).
+pub fn measured_lane_luts(curve: &Curve, a: &CurveArgs) -> Option<(u64, &'static str)> {
+    let default = curve.name() == "bls12-381"
+        && a.tile == "26x17"
+        && a.karatsuba == 3
+        && a.max_add_bits == zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS
+        && matches!(a.p_prime_product.as_str(), "auto" | "lut");
+    default.then_some((
+        MEASURED_LANE_LUTS_BLS12_381,
+        "measured: `zkhdl synth msm --curve bls12-381 --target xcup --part u250 --adders 3`, \
+         2026-12-01 (2,463,881 LUTs: three lanes of 821,073 and the top's 662; \
+         results/msm-adders.md)",
+    ))
+}
+
+/// One BLS12-381 lane's LUTs from that synthesis (12 modmuls of 61,006, the point adder's own
+/// 39,542, the lane's own 46,528 and its blocks' 2,931).
+pub const MEASURED_LANE_LUTS_BLS12_381: u64 = 821_073;
+
+/// The configuration that fits `part` best: of K = 1, 2, ... adders (as `--adders K`, at the
+/// best window for each), the fastest whose buckets, DSP tiles and, where a lane's LUTs are
+/// known, LUTs fit. `null` when none fits. Independent of `--adders`: the main report stays
+/// the projection of the K asked for.
+#[allow(clippy::too_many_arguments)]
+fn best_fit(
+    curve: &Curve,
+    curve_args: &CurveArgs,
+    n: usize,
+    part: &Part,
+    window: Option<usize>,
+    single_bank: bool,
+    fmax: Option<f64>,
+    lane_luts: Option<(u64, &'static str)>,
+) -> Result<Value, Failure> {
+    let freq = fmax.unwrap_or(part.default_freq_mhz);
+    let mut best: Option<Value> = None;
+    // Why each K that was tried does not fit (`None`: it fits).
+    let mut short_of: Vec<(usize, Option<&'static str>)> = vec![];
+    for k in 1..=zkhdl_hdl::msm::MAX_ADDERS {
+        // A window that does not split among k lanes is no configuration.
+        let Ok((e, _, dsps)) = project(curve, curve_args, n, part, window, k, single_bank) else {
+            continue;
+        };
+        let luts = lane_luts.map(|(l, _)| l * k as u64 + e.memory.occupancy_luts);
+        let short = if k * dsps > part.dsps as usize {
+            Some("dsps")
+        } else if luts.is_some_and(|l| l > part.luts) {
+            Some("luts")
+        } else if !e.memory.fits {
+            Some("buckets")
+        } else {
+            None
+        };
+        short_of.push((k, short));
+        if short == Some("dsps") {
+            break;
+        }
+        if short.is_some() {
+            continue;
+        }
+        let total = e.cycles.total();
+        let seconds = total as f64 / (freq * 1e6);
+        if best
+            .as_ref()
+            .is_none_or(|b| seconds < b["seconds"].as_f64().unwrap_or(f64::MAX))
+        {
+            best = Some(json!({
+                "adders": k,
+                "window": e.window,
+                "cycles": total,
+                "seconds": seconds,
+                "dsps": k * dsps,
+                "luts": luts,
+                "luts_source": lane_luts.map(|(_, s)| s),
+            }));
+        }
+    }
+    Ok(match best {
+        Some(mut b) => {
+            // What stops the next K above the best one (null: nothing tried stopped it).
+            let k = b["adders"].as_u64().unwrap_or(0) as usize;
+            b["next_adder_short_of"] = short_of
+                .iter()
+                .find(|(j, s)| *j > k && s.is_some())
+                .map_or(Value::Null, |(_, s)| json!(s));
+            b
+        }
+        None => Value::Null,
+    })
+}
+
 /// `zkhdl estimate msm`.
 #[allow(clippy::too_many_arguments)]
 pub fn msm_command(
@@ -535,7 +628,21 @@ pub fn msm_command(
         )));
     }
     let est = project(&curve, curve_args, n, p, window, adders, single_bank)?;
-    let v = to_json(&curve, p, n, &est, fmax, adders, adder_luts);
+    let mut v = to_json(&curve, p, n, &est, fmax, adders, adder_luts);
+    let lane_luts = match adder_luts {
+        Some(l) => Some((l, "given (--adder-luts)")),
+        None => measured_lane_luts(&curve, curve_args),
+    };
+    v["best_fit"] = best_fit(
+        &curve,
+        curve_args,
+        n,
+        p,
+        window,
+        single_bank,
+        fmax,
+        lane_luts,
+    )?;
     if json_out {
         println!("{}", crate::report::pretty(&v));
     } else {
@@ -583,6 +690,20 @@ fn print_table(v: &Value) {
         "| point adders | {} x {} DSP tiles = {} (part: {}, fits: {}) |",
         v["adders"], v["adder_dsps"], v["dsps"], v["part_dsps"], v["dsps_fit"]
     );
+    let b = &v["best_fit"];
+    if b.is_null() {
+        println!("| best fit | none: no number of adders fits the part |");
+    } else {
+        println!(
+            "| best fit | {} adder(s), c = {}: {:.3} s; LUTs {} ({}); one more adder is short of {} |",
+            b["adders"],
+            b["window"],
+            b["seconds"].as_f64().unwrap_or(0.0),
+            b["luts"],
+            b["luts_source"].as_str().unwrap_or("unknown: not judged"),
+            b["next_adder_short_of"].as_str().unwrap_or("-")
+        );
+    }
 }
 
 #[cfg(test)]

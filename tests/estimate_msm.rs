@@ -302,3 +302,42 @@ fn adder_luts_can_limit() {
     let v = estimate(&base);
     assert!(v["luts"].is_null() && v["luts_fit"].is_null());
 }
+
+/// `best_fit`: of K = 1, 2, ... adders, the fastest configuration whose DSPs, buckets and
+/// (where a lane's LUTs are known) LUTs fit; its seconds are those of `--adders K` itself.
+#[test]
+fn best_fit_is_the_fastest_configuration_that_fits() {
+    let base = ["--curve", "bls12-381", "--n", "16777216", "--part", "u250"];
+    // The default BLS12-381 lane has been synthesized: its LUTs count, and they stop a third
+    // adder that the DSPs would hold.
+    let v = estimate(&base);
+    let b = &v["best_fit"];
+    let k = u(b, "adders");
+    let lane = zkhdl::estimate_msm::MEASURED_LANE_LUTS_BLS12_381;
+    assert!(b["luts_source"].as_str().unwrap().starts_with("measured"));
+    assert!(u(b, "luts") <= u(&v, "part_luts"));
+    assert!((k + 1) * lane > u(&v, "part_luts"), "{b}");
+    assert!((k + 1) * u(&v, "adder_dsps") <= u(&v, "part_dsps"));
+    assert_eq!(b["next_adder_short_of"], "luts");
+    // The main report is still the one adder asked for, and its LUTs are not judged.
+    assert_eq!(u(&v, "adders"), 1);
+    assert!(v["luts_fit"].is_null());
+    let mut args = base.to_vec();
+    let ks = k.to_string();
+    args.extend(["--adders", ks.as_str()]);
+    let same = estimate(&args);
+    assert_eq!(b["seconds"], same["seconds"]);
+    assert_eq!(u(b, "cycles"), u(&same, "cycles"));
+    assert!(b["seconds"].as_f64() < v["seconds"].as_f64());
+    // Given smaller lanes, the DSPs stop it instead.
+    let mut args = base.to_vec();
+    args.extend(["--adder-luts", "400000"]);
+    let v = estimate(&args);
+    let b = &v["best_fit"];
+    assert_eq!(u(b, "adders"), u(&v, "part_dsps") / u(&v, "adder_dsps"));
+    assert_eq!(b["next_adder_short_of"], "dsps");
+    assert_eq!(b["luts_source"], "given (--adder-luts)");
+    // Nothing fits an ECP5: one adder has more DSP tiles than the part has multipliers.
+    let v = estimate(&["--curve", "bls12-381", "--n", "65536", "--part", "ecp5-85k"]);
+    assert!(v["best_fit"].is_null());
+}
