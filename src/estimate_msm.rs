@@ -515,14 +515,14 @@ pub fn measured_lane_luts(curve: &Curve, a: &CurveArgs) -> Option<(u64, &'static
     default.then_some((
         MEASURED_LANE_LUTS_BLS12_381,
         "measured: `zkhdl synth msm --curve bls12-381 --target xcup --part u250 --adders 3`, \
-         2026-12-01 (2,463,881 LUTs: three lanes of 821,073 and the top's 662; \
+         2026-12-01 (2,350,472 LUTs: three lanes of 783,270 and the top's 662; \
          results/msm-adders.md)",
     ))
 }
 
 /// One BLS12-381 lane's LUTs from that synthesis (12 modmuls of 61,006, the point adder's own
-/// 39,542, the lane's own 46,528 and its blocks' 2,931).
-pub const MEASURED_LANE_LUTS_BLS12_381: u64 = 821_073;
+/// 39,542, the lane's own 8,725 and its blocks' 2,931).
+pub const MEASURED_LANE_LUTS_BLS12_381: u64 = 783_270;
 
 /// The configuration that fits `part` best: of K = 1, 2, ... adders (as `--adders K`, at the
 /// best window for each), the fastest whose buckets, DSP tiles and, where a lane's LUTs are

@@ -600,11 +600,9 @@ end\n",
             // The total of the lane above: the start of this lane's Horner chain.\n\
             if (horner_take) begin\n\
                 phase <= S_COMB;\n\
-                aux_value[{t_idx}] <= {{horner_z[{k1}:0], horner_y[{k1}:0], horner_x[{k1}:0]}};\n\
                 aux_occupied[{t_idx}] <= !horner_inf;\n\
             end\n\
-        end\n",
-                k1 = k - 1
+        end\n"
             )
         } else {
             String::new()
@@ -864,6 +862,7 @@ wire [{sb1}:0] n_cycles, n_accum, n_bucket, n_hazard, n_stall, n_adds;\n\
     .count_hazard(park), .count_stall(stall), .count_add({count_add}),\n\
     .cycles(n_cycles), .accumulation_cycles(n_accum), .bucket_adds(n_bucket), .hazards(n_hazard),\n\
     .stalls(n_stall), .adds(n_adds));\n\
+{aux_write}\
 // Result.\n\
 reg [{k1}:0] result_x = 0, result_y = 0, result_z = 0;\n\
 always @(posedge clock) begin\n\
@@ -882,7 +881,6 @@ always @(posedge clock) begin\n\
         // Writeback of a finished addition, then the issue of a new one (never the same\n\
         // address: a busy destination is never issued).\n\
         if (writeback && writeback_to_aux) begin\n\
-            aux_value[writeback_aux_index] <= writeback_value;\n\
             aux_occupied[writeback_aux_index] <= 1'b1;\n\
             aux_busy[writeback_aux_index] <= 1'b0;\n\
         end\n\
@@ -979,6 +977,27 @@ end\n\
             format!("localparam HOST = 1'b{};\n", u8::from(cfg.host_aggregation))
         },
         s_wait = if lane { ", S_WAIT = 3'd7" } else if ov { ", S_IDLE = 3'd7" } else { "" },
+        // One write port, so that the aux memory maps to LUT RAM (two write ports left it in
+        // flip-flops with a 31:1 multiplexer per read bit: 40k LUTs per lane). A lane takes
+        // the total of the lane above only in S_WAIT, which aggregation_done enters with no
+        // aux addition in flight, so the two writes never meet.
+        aux_write = if lane {
+            format!(
+                "// The aux memory's one write port: a finished aux addition, or the total of\n\
+// the lane above (only in S_WAIT, with no aux addition in flight).\n\
+wire aux_we = !reset && ((writeback && writeback_to_aux) || horner_take);\n\
+wire [{axb1}:0] aux_wa = horner_take ? {axb}'d{t_idx} : writeback_aux_index;\n\
+wire [{kk1}:0] aux_wd = horner_take ? {{horner_z[{k1}:0], horner_y[{k1}:0], horner_x[{k1}:0]}} : writeback_value;\n\
+always @(posedge clock) if (aux_we) aux_value[aux_wa] <= aux_wd;\n",
+                k1 = k - 1,
+                kk1 = kk - 1,
+                axb1 = axb - 1
+            )
+        } else {
+            "// The aux memory's one write port: a finished aux addition.\n\
+always @(posedge clock) if (!reset && writeback && writeback_to_aux) aux_value[writeback_aux_index] <= writeback_value;\n"
+                .to_string()
+        },
         horner_wires = if lane {
             "wire horner_take = !reset && phase == S_WAIT && horner_valid;\n\
 always @(*) horner_ready = !reset && phase == S_WAIT;\n"
