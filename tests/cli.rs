@@ -1338,3 +1338,36 @@ fn modmul_route_registers() {
         "pipelined architecture only",
     );
 }
+
+/// `--karatsuba-sum`: the default sums the Karatsuba products along their tree (the manifest's
+/// config says `tree`); `flat` builds the same tiles with a shorter pipeline; a bad word is a
+/// one-line error.
+#[test]
+fn gen_modmul_karatsuba_sum() {
+    let base = ["--field", "bls12-381-fq"];
+    let gen =
+        |extra: &[&str]| generate("modmul", "zk_modmul", "gen-modmul-ks", &base, extra).manifest;
+    let tree = gen(&[]);
+    assert_eq!(
+        tree["config"]["karatsuba_sum"], "tree",
+        "{}",
+        tree["config"]
+    );
+    let flat = gen(&["--karatsuba-sum", "flat"]);
+    assert_eq!(flat["config"]["karatsuba_sum"], "flat");
+    assert_eq!(flat["tiles"], tree["tiles"]);
+    assert!(flat["latency"].as_u64() < tree["latency"].as_u64());
+    assert_bad_input(
+        &[
+            "gen",
+            "modmul",
+            "--field",
+            "bls12-381-fq",
+            "--karatsuba-sum",
+            "wide",
+            "--out",
+            "x",
+        ],
+        "unknown --karatsuba-sum",
+    );
+}
