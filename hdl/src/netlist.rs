@@ -601,8 +601,15 @@ impl Netlist {
         slice_bits: usize,
         levels_per_stage: usize,
     ) -> Sig {
+        // -x 2^s = ~x 2^s + 2^s - 2^(s+w): the negated terms' corrections, modulo 2^out_width.
+        let modulus = num_bigint::BigInt::one() << out_width;
+        let c = (num_bigint::BigInt::from(constant.clone()) + negation_offset(terms, out_width))
+            % &modulus;
+        let c = ((c + &modulus) % &modulus)
+            .to_biguint()
+            .expect("non-negative");
         let (slices, cur_stage) =
-            self.slice_trees(terms, constant, out_width, slice_bits, levels_per_stage);
+            self.slice_trees_raw(terms, &c, out_width, slice_bits, levels_per_stage);
         self.carry_propagate(&slices, cur_stage, out_width, slice_bits)
     }
 
@@ -639,29 +646,8 @@ impl Netlist {
         out
     }
 
-    /// Slices and trees of [`Netlist::sum`]; negated terms' corrections folded into the
-    /// constant modulo `2^out_width`.
-    fn slice_trees(
-        &mut self,
-        terms: &[Term],
-        constant: &BigUint,
-        out_width: usize,
-        slice_bits: usize,
-        levels_per_stage: usize,
-    ) -> (Vec<Vec<Sig>>, usize) {
-        let modulus = BigUint::one() << out_width;
-        let mut constant = constant % &modulus;
-        for t in terms.iter().filter(|t| t.negate && t.shift < out_width) {
-            // -x 2^s = ~x 2^s + 2^s - 2^(s+w)  (mod 2^out_width)
-            constant += BigUint::one() << t.shift;
-            constant += &modulus - ((BigUint::one() << (t.shift + t.sig.width)) % &modulus);
-            constant %= &modulus;
-        }
-        self.slice_trees_raw(terms, &constant, out_width, slice_bits, levels_per_stage)
-    }
-
-    /// Slices and trees with negated terms added as `~x 2^s` and no correction: the caller's
-    /// constant must carry it.
+    /// Slices and trees of [`Netlist::sum`] and [`Netlist::compress`], with negated terms
+    /// added as `~x 2^s` and no correction: the caller's constant must carry it.
     fn slice_trees_raw(
         &mut self,
         terms: &[Term],
