@@ -1,5 +1,7 @@
 //! Wide products from DSP tiles: Karatsuba-Ofman decomposition into tile-sized schoolbook
-//! leaves, flattened into a signed sum of shifted tile products for the column compressor.
+//! leaves, flattened into a signed sum of shifted tile products for the column compressor
+//! ([`instantiate`]), or summed along the Karatsuba tree so that each tile product is one
+//! term ([`instantiate_tree`], the pipelined modmul's default).
 //!
 //! A product `x * y` with `L` Karatsuba levels splits both operands at `h` bits and computes
 //! `z0 = x0 y0`, `z2 = x1 y1`, `z1 = (x0 + x1)(y0 + y1)` (the sums are registered pre-adders),
@@ -656,6 +658,63 @@ mod tests {
                 assert_eq!(
                     acc,
                     num_bigint::BigInt::from(&x * &y),
+                    "levels {levels} {wx}x{wy}"
+                );
+            }
+        }
+    }
+
+    /// The tree of [`full_tree`] recombines its leaves' products into the product: each
+    /// node as `z0 + (z1 - z0 - z2) 2^h + z2 2^2h` over the leaves it indexes.
+    #[test]
+    fn tree_recombines_the_product() {
+        use num_bigint::{BigInt, RandBigInt};
+        fn eval(t: &Tree, leaves: &[Leaf]) -> BigInt {
+            match t {
+                Tree::Leaf(i) => {
+                    let (Operand::Const { value: a, .. }, Operand::Const { value: b, .. }) =
+                        (&leaves[*i].x, &leaves[*i].y)
+                    else {
+                        panic!()
+                    };
+                    BigInt::from(a * b)
+                }
+                Tree::Node { h, z0, z1, z2 } => {
+                    let (a, b, c) = (eval(z0, leaves), eval(z1, leaves), eval(z2, leaves));
+                    &a + ((b - &a - &c) << *h) + (c << (2 * h))
+                }
+            }
+        }
+        let mut rng = rand_like();
+        for levels in 0..=4 {
+            for (wx, wy) in [(381, 381), (255, 255), (61, 61), (381, 380)] {
+                let x = rng.gen_biguint(wx as u64);
+                let y = rng.gen_biguint(wy as u64);
+                let mut nl = Netlist::default();
+                let (leaves, tree) = full_tree(
+                    &mut nl,
+                    &Operand::constant(x.clone()),
+                    &Operand::constant(y.clone()),
+                    levels,
+                    TileShape::T26x17,
+                );
+                // Every leaf is used exactly once by the tree.
+                let mut seen = vec![0; leaves.len()];
+                fn mark(t: &Tree, seen: &mut [usize]) {
+                    match t {
+                        Tree::Leaf(i) => seen[*i] += 1,
+                        Tree::Node { z0, z1, z2, .. } => {
+                            mark(z0, seen);
+                            mark(z1, seen);
+                            mark(z2, seen);
+                        }
+                    }
+                }
+                mark(&tree, &mut seen);
+                assert!(seen.iter().all(|&n| n == 1), "levels {levels}: {seen:?}");
+                assert_eq!(
+                    eval(&tree, &leaves),
+                    BigInt::from(&x * &y),
                     "levels {levels} {wx}x{wy}"
                 );
             }
