@@ -425,8 +425,11 @@ pub enum EstimateCore {
         /// Point adders K in the core (lanes of windows, as `sim msm --adders`).
         #[arg(long, default_value_t = 1)]
         adders: usize,
-        /// LUTs of one point adder after synthesis (from `zkhdl synth point-add --json`):
-        /// the LUTs then count in `fits` and `adders_that_fit`.
+        /// LUTs of one adder lane after synthesis: its point adder, and its controller where
+        /// known (`zkhdl synth msm --adders K --json` divided by K; `zkhdl synth point-add
+        /// --json` gives the adder alone). The LUTs then count in `fits`, `adders_that_fit`
+        /// and `best_fit` (which otherwise uses the measured lane of the default BLS12-381
+        /// adder on UltraScale+ parts).
         #[arg(long, value_name = "LUTS")]
         adder_luts: Option<u64>,
         /// One bank of buckets (as `sim msm --single-bank`): half the bucket memory, no

@@ -506,8 +506,13 @@ pub fn to_json(
 /// One lane's LUTs (a point adder and its controller) as synthesized, for the one adder
 /// configuration that has been synthesized whole: BLS12-381 with the default multipliers.
 /// `None` elsewhere (the generator knows its DSP tiles, not what yosys maps its adders to).
-pub fn measured_lane_luts(curve: &Curve, a: &CurveArgs) -> Option<(u64, &'static str)> {
-    let default = curve.name() == "bls12-381"
+pub fn measured_lane_luts(
+    curve: &Curve,
+    a: &CurveArgs,
+    part: &Part,
+) -> Option<(u64, &'static str)> {
+    let default = part.family == Family::UltraScalePlus
+        && curve.name() == "bls12-381"
         && a.tile == "26x17"
         && a.karatsuba == 3
         && a.max_add_bits == zkhdl_hdl::netlist::DEFAULT_MAX_ADD_BITS
@@ -541,11 +546,12 @@ fn best_fit(
 ) -> Result<Value, Failure> {
     let freq = fmax.unwrap_or(part.default_freq_mhz);
     let mut best: Option<Value> = None;
-    // Why each K that was tried does not fit (`None`: it fits).
-    let mut short_of: Vec<(usize, Option<&'static str>)> = vec![];
+    // Why each K that was tried is not the best so far: what it lacks, or `speed`.
+    let mut short_of: Vec<(usize, &'static str)> = vec![];
     for k in 1..=zkhdl_hdl::msm::MAX_ADDERS {
         // A window that does not split among k lanes is no configuration.
         let Ok((e, _, dsps)) = project(curve, curve_args, n, part, window, k, single_bank) else {
+            short_of.push((k, "window"));
             continue;
         };
         let luts = lane_luts.map(|(l, _)| l * k as u64 + e.memory.occupancy_luts);
@@ -558,19 +564,21 @@ fn best_fit(
         } else {
             None
         };
-        short_of.push((k, short));
-        if short == Some("dsps") {
-            break;
-        }
-        if short.is_some() {
+        if let Some(r) = short {
+            short_of.push((k, r));
+            if r == "dsps" {
+                break;
+            }
             continue;
         }
         let total = e.cycles.total();
         let seconds = total as f64 / (freq * 1e6);
         if best
             .as_ref()
-            .is_none_or(|b| seconds < b["seconds"].as_f64().unwrap_or(f64::MAX))
+            .is_some_and(|b| seconds >= b["seconds"].as_f64().unwrap_or(f64::MAX))
         {
+            short_of.push((k, "speed"));
+        } else {
             best = Some(json!({
                 "adders": k,
                 "window": e.window,
@@ -584,12 +592,13 @@ fn best_fit(
     }
     Ok(match best {
         Some(mut b) => {
-            // What stops the next K above the best one (null: nothing tried stopped it).
+            // What stops K + 1: a resource it lacks, `window` (no window splits among its
+            // lanes), `speed` (it fits but is no faster) or `max_adders`.
             let k = b["adders"].as_u64().unwrap_or(0) as usize;
-            b["next_adder_short_of"] = short_of
-                .iter()
-                .find(|(j, s)| *j > k && s.is_some())
-                .map_or(Value::Null, |(_, s)| json!(s));
+            b["next_adder_short_of"] = match short_of.iter().find(|(j, _)| *j == k + 1) {
+                Some((_, r)) => json!(r),
+                None => json!("max_adders"),
+            };
             b
         }
         None => Value::Null,
@@ -631,7 +640,7 @@ pub fn msm_command(
     let mut v = to_json(&curve, p, n, &est, fmax, adders, adder_luts);
     let lane_luts = match adder_luts {
         Some(l) => Some((l, "given (--adder-luts)")),
-        None => measured_lane_luts(&curve, curve_args),
+        None => measured_lane_luts(&curve, curve_args, p),
     };
     v["best_fit"] = best_fit(
         &curve,
@@ -695,7 +704,7 @@ fn print_table(v: &Value) {
         println!("| best fit | none: no number of adders fits the part |");
     } else {
         println!(
-            "| best fit | {} adder(s), c = {}: {:.3} s; LUTs {} ({}); one more adder is short of {} |",
+            "| best fit | {} adder(s), c = {}: {:.3} s; LUTs {} ({}); one more adder: short of {} |",
             b["adders"],
             b["window"],
             b["seconds"].as_f64().unwrap_or(0.0),

@@ -337,6 +337,37 @@ fn best_fit_is_the_fastest_configuration_that_fits() {
     assert_eq!(u(b, "adders"), u(&v, "part_dsps") / u(&v, "adder_dsps"));
     assert_eq!(b["next_adder_short_of"], "dsps");
     assert_eq!(b["luts_source"], "given (--adder-luts)");
+    // `next_adder_short_of` is about K + 1 itself: here three adders fit but are no faster
+    // than two (a tiny MSM), and four would be short of DSPs.
+    let v = estimate(&[
+        "--n",
+        "64",
+        "--part",
+        "vu13p",
+        "--window",
+        "11",
+        "--adder-luts",
+        "1000",
+    ]);
+    let b = &v["best_fit"];
+    let k = u(b, "adders");
+    assert!(k < 3, "{b}");
+    assert_eq!(b["next_adder_short_of"], "speed", "{b}");
+    let kk = (k + 1).to_string();
+    let next = estimate(&[
+        "--n",
+        "64",
+        "--part",
+        "vu13p",
+        "--window",
+        "11",
+        "--adder-luts",
+        "1000",
+        "--adders",
+        kk.as_str(),
+    ]);
+    assert_eq!(next["fits"], true);
+    assert!(next["seconds"].as_f64() >= b["seconds"].as_f64());
     // Nothing fits an ECP5: one adder has more DSP tiles than the part has multipliers.
     let v = estimate(&["--curve", "bls12-381", "--n", "65536", "--part", "ecp5-85k"]);
     assert!(v["best_fit"].is_null());
