@@ -339,7 +339,7 @@ fn best_fit_is_the_fastest_configuration_that_fits() {
     assert_eq!(b["luts_source"], "given (--adder-luts)");
     // `next_adder_short_of` is about K + 1 itself: here three adders fit but are no faster
     // than two (a tiny MSM), and four would be short of DSPs.
-    let v = estimate(&[
+    let tiny = [
         "--n",
         "64",
         "--part",
@@ -348,24 +348,16 @@ fn best_fit_is_the_fastest_configuration_that_fits() {
         "11",
         "--adder-luts",
         "1000",
-    ]);
+    ];
+    let v = estimate(&tiny);
     let b = &v["best_fit"];
     let k = u(b, "adders");
     assert!(k < 3, "{b}");
     assert_eq!(b["next_adder_short_of"], "speed", "{b}");
     let kk = (k + 1).to_string();
-    let next = estimate(&[
-        "--n",
-        "64",
-        "--part",
-        "vu13p",
-        "--window",
-        "11",
-        "--adder-luts",
-        "1000",
-        "--adders",
-        kk.as_str(),
-    ]);
+    let mut args = tiny.to_vec();
+    args.extend(["--adders", kk.as_str()]);
+    let next = estimate(&args);
     assert_eq!(next["fits"], true);
     assert!(next["seconds"].as_f64() >= b["seconds"].as_f64());
     // Nothing fits an ECP5: one adder has more DSP tiles than the part has multipliers.
