@@ -544,22 +544,22 @@ fn best_fit(
     fmax: Option<f64>,
     lane_luts: Option<(u64, &'static str)>,
 ) -> Result<Value, Failure> {
-    let freq = fmax.unwrap_or(part.default_freq_mhz);
     let mut best: Option<Value> = None;
     // Why each K that was tried is not the best so far: what it lacks, or `speed`.
     let mut short_of: Vec<(usize, &'static str)> = vec![];
     for k in 1..=zkhdl_hdl::msm::MAX_ADDERS {
         // A window that does not split among k lanes is no configuration.
-        let Ok((e, _, dsps)) = project(curve, curve_args, n, part, window, k, single_bank) else {
+        let Ok(est) = project(curve, curve_args, n, part, window, k, single_bank) else {
             short_of.push((k, "window"));
             continue;
         };
-        let luts = lane_luts.map(|(l, _)| l * k as u64 + e.memory.occupancy_luts);
-        let short = if k * dsps > part.dsps as usize {
+        // The main report's own fit rule and seconds, with the lane's LUTs where known.
+        let v = to_json(curve, part, n, &est, fmax, k, lane_luts.map(|(l, _)| l));
+        let short = if v["dsps_fit"] == false {
             Some("dsps")
-        } else if luts.is_some_and(|l| l > part.luts) {
+        } else if v["luts_fit"] == false {
             Some("luts")
-        } else if !e.memory.fits {
+        } else if v["buckets_fit"] == false {
             Some("buckets")
         } else {
             None
@@ -571,8 +571,7 @@ fn best_fit(
             }
             continue;
         }
-        let total = e.cycles.total();
-        let seconds = total as f64 / (freq * 1e6);
+        let seconds = v["seconds"].as_f64().unwrap_or(f64::MAX);
         if best
             .as_ref()
             .is_some_and(|b| seconds >= b["seconds"].as_f64().unwrap_or(f64::MAX))
@@ -581,11 +580,11 @@ fn best_fit(
         } else {
             best = Some(json!({
                 "adders": k,
-                "window": e.window,
-                "cycles": total,
+                "window": v["window"],
+                "cycles": v["cycles"],
                 "seconds": seconds,
-                "dsps": k * dsps,
-                "luts": luts,
+                "dsps": v["dsps"],
+                "luts": v["luts"],
                 "luts_source": lane_luts.map(|(_, s)| s),
             }));
         }

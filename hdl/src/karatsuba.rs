@@ -16,7 +16,7 @@
 use crate::netlist::{literal, Netlist, Sig, Term};
 use crate::tile::TileShape;
 use num_bigint::{BigInt, BigUint};
-use num_traits::{One, Zero};
+use num_traits::Zero;
 
 /// An operand: a datapath signal or a constant (the modulus and Montgomery constants).
 #[derive(Clone, Debug)]
@@ -498,19 +498,12 @@ fn eval_tree(
         .unwrap_or(0)
         .min(room);
     let x = c + crate::netlist::negation_offset(&terms, m);
-    let modulus = BigInt::one() << m;
-    let low = ((&x % &modulus) + &modulus) % &modulus;
-    let pieces = nl.compress(
-        &terms,
-        &low.to_biguint().expect("non-negative"),
-        m,
-        how.slice_bits,
-        how.levels_per_stage,
-    );
-    (pieces, x - low)
+    let low = crate::netlist::mod_pow2(&x, m);
+    let pieces = nl.compress(&terms, &low, m, how.slice_bits, how.levels_per_stage);
+    (pieces, x - BigInt::from(low))
 }
 
-/// The tiles of [`instantiate`], built: per leaf, its tile products and their weights in the
+/// The tiles of [`instantiate`] and [`instantiate_tree`], built: per leaf, its tile products and their weights in the
 /// leaf's product; and how many tiles `drop_below` left out.
 ///
 /// With `per_leaf_stage`, each leaf's tiles start as soon as that leaf's operands are valid

@@ -602,12 +602,10 @@ impl Netlist {
         levels_per_stage: usize,
     ) -> Sig {
         // -x 2^s = ~x 2^s + 2^s - 2^(s+w): the negated terms' corrections, modulo 2^out_width.
-        let modulus = num_bigint::BigInt::one() << out_width;
-        let c = (num_bigint::BigInt::from(constant.clone()) + negation_offset(terms, out_width))
-            % &modulus;
-        let c = ((c + &modulus) % &modulus)
-            .to_biguint()
-            .expect("non-negative");
+        let c = mod_pow2(
+            &(num_bigint::BigInt::from(constant.clone()) + negation_offset(terms, out_width)),
+            out_width,
+        );
         let (slices, cur_stage) =
             self.slice_trees_raw(terms, &c, out_width, slice_bits, levels_per_stage);
         self.carry_propagate(&slices, cur_stage, out_width, slice_bits)
@@ -857,6 +855,12 @@ pub fn negation_offset(terms: &[Term], out_width: usize) -> num_bigint::BigInt {
         off -= num_bigint::BigInt::one() << (t.shift + t.sig.width);
     }
     off
+}
+
+/// `c mod 2^bits`, non-negative (for the exact, possibly negative constants of the sums).
+pub fn mod_pow2(c: &num_bigint::BigInt, bits: usize) -> BigUint {
+    let m = num_bigint::BigInt::one() << bits;
+    (((c % &m) + &m) % &m).to_biguint().expect("non-negative")
 }
 
 /// `x + y` at `w` bits, both operands zero-extended explicitly.

@@ -176,21 +176,12 @@ pub enum KaratsubaSum {
 }
 
 impl KaratsubaSum {
-    pub const NAMES: [&'static str; 2] = ["tree", "flat"];
-
     /// From the CLI's word: `tree` or `flat`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "tree" => Some(KaratsubaSum::Tree),
             "flat" => Some(KaratsubaSum::Flat),
             _ => None,
-        }
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            KaratsubaSum::Tree => "tree",
-            KaratsubaSum::Flat => "flat",
         }
     }
 }

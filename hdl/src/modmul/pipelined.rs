@@ -3,7 +3,7 @@
 
 use super::{ModMulConfig, Plan, OUTPUTS_AT_TIME_ZERO};
 use crate::karatsuba::{self, Operand};
-use crate::netlist::{bit_range, literal, zext, Carry, Netlist, Sig, Term};
+use crate::netlist::{bit_range, literal, mod_pow2, zext, Carry, Netlist, Sig, Term};
 use crate::rtl::valid_pipeline;
 use crate::HdlError;
 use num_bigint::BigUint;
@@ -45,7 +45,7 @@ pub fn plan(
     terms_total += terms.len();
     let t = nl.sum(
         &terms,
-        &modulo(&c, 2 * k),
+        &mod_pow2(&c, 2 * k),
         2 * k,
         slice_bits,
         levels_per_stage,
@@ -113,7 +113,7 @@ pub fn plan(
     terms_total += terms.len();
     let s = nl.sum(
         &terms,
-        &modulo(&c, 2 * k + 2),
+        &mod_pow2(&c, 2 * k + 2),
         2 * k + 2,
         slice_bits,
         levels_per_stage,
@@ -164,12 +164,6 @@ pub fn plan(
     nl.unused(&d.name, k, k);
     nl.unused(&u.name, k, k);
     finish(cfg, nl, res, terms_total)
-}
-
-/// `c mod 2^bits`, non-negative.
-fn modulo(c: &num_bigint::BigInt, bits: usize) -> BigUint {
-    let m = num_bigint::BigInt::one() << bits;
-    (((c % &m) + &m) % &m).to_biguint().expect("non-negative")
 }
 
 /// The signed digits of p' mod R the network adds ([`crate::constmul::network_digits`]): the
